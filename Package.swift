@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+//
+// FedSurv: federated, differentially private pan-cancer survival prediction.
+//
+// One library target per concern; the three executables only parse arguments,
+// call a library and map errors to exit codes. C libraries come from Debian
+// through system-library targets (see `scripts/install-deps`).
+
+import PackageDescription
+
+let package = Package(
+    name: "FedSurv",
+    products: [
+        .executable(name: "site-agent", targets: ["SiteAgent"]),
+        .executable(name: "coordinator", targets: ["Coordinator"]),
+        .executable(name: "privacy-audit", targets: ["PrivacyAudit"]),
+    ],
+    targets: [
+        // MARK: - C libraries from Debian
+
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Libraries, one per concern
+
+        // Logging, command-line parsing and small shared utilities.
+        .target(name: "FedSurvCore"),
+        // TCGA readers, barcodes, survival fields, preprocessing, splits, partitions.
+        .target(name: "FedSurvData", dependencies: ["FedSurvCore", "CZlib"]),
+        // Matrices on OpenBLAS, layers with hand-written backward passes, Adam.
+        .target(name: "FedSurvNN", dependencies: ["FedSurvCore", "CBLAS"]),
+        // The bilayer attention model, survival losses, metrics, training, model files.
+        .target(name: "FedSurvModel", dependencies: ["FedSurvCore", "FedSurvData", "FedSurvNN"]),
+        // Noise samplers, clipping, privacy accounting.
+        .target(name: "FedSurvPrivacy", dependencies: ["FedSurvCore", "COpenSSL"]),
+
+        // MARK: - Executables
+
+        .executableTarget(
+            name: "SiteAgent",
+            dependencies: ["FedSurvCore", "FedSurvData", "FedSurvModel", "FedSurvPrivacy"]),
+        .executableTarget(name: "Coordinator", dependencies: ["FedSurvCore"]),
+        .executableTarget(name: "PrivacyAudit", dependencies: ["FedSurvCore", "FedSurvPrivacy"]),
+
+        // MARK: - Tests
+
+        .testTarget(name: "FedSurvCoreTests", dependencies: ["FedSurvCore"]),
+        .testTarget(name: "FedSurvDataTests", dependencies: ["FedSurvData", "CZlib"]),
+        .testTarget(name: "FedSurvNNTests", dependencies: ["FedSurvNN"]),
+        .testTarget(
+            name: "FedSurvModelTests",
+            dependencies: ["FedSurvModel", "FedSurvNN", "FedSurvData"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "FedSurvPrivacyTests", dependencies: ["FedSurvPrivacy"],
+            resources: [.copy("Fixtures")]),
+    ]
+)

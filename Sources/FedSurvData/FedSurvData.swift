@@ -1,0 +1,1 @@
+// The FedSurvData module; see Package.swift for what it holds.

@@ -1,0 +1,1 @@
+// The FedSurvModel module; see Package.swift for what it holds.

@@ -1,0 +1,1 @@
+// The FedSurvNN module; see Package.swift for what it holds.

@@ -1,0 +1,1 @@
+// The FedSurvPrivacy module; see Package.swift for what it holds.
