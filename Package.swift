@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "FedSurvModel", dependencies: ["FedSurvCore", "FedSurvData", "FedSurvNN"]),
         // Noise samplers, clipping, privacy accounting.
         .target(name: "FedSurvPrivacy", dependencies: ["FedSurvCore", "COpenSSL"]),
+        // Append-only privacy-budget ledgers in SQLite, chained by SHA-256.
+        .target(name: "FedSurvLedger", dependencies: ["FedSurvCore", "CSQLite", "COpenSSL"]),
 
         // MARK: - Executables
 
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "FedSurvCoreTests", dependencies: ["FedSurvCore"]),
         .testTarget(name: "FedSurvDataTests", dependencies: ["FedSurvData", "CZlib"]),
         .testTarget(name: "FedSurvNNTests", dependencies: ["FedSurvNN"]),
+        .testTarget(name: "FedSurvLedgerTests", dependencies: ["FedSurvLedger"]),
         .testTarget(
             name: "FedSurvModelTests",
             dependencies: ["FedSurvModel", "FedSurvNN", "FedSurvData"],
