@@ -30,6 +30,16 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CEvent", pkgConfig: "libevent_openssl",
+            providers: [.apt(["libevent-dev"])]),
+        // Small C functions for what Swift cannot import: variadic and macro-based calls.
+        .target(
+            name: "CFedSurvShims", dependencies: ["CCurl", "CEvent", "COpenSSL"],
+            linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("event_openssl"), .linkedLibrary("event")]),
 
         // MARK: - Libraries, one per concern
 
@@ -45,13 +55,28 @@ let package = Package(
         .target(name: "FedSurvPrivacy", dependencies: ["FedSurvCore", "COpenSSL"]),
         // Append-only privacy-budget ledgers in SQLite, chained by SHA-256.
         .target(name: "FedSurvLedger", dependencies: ["FedSurvCore", "CSQLite", "COpenSSL"]),
+        // The TOML subset the configuration files use.
+        .target(name: "FedSurvConfig", dependencies: ["FedSurvCore"]),
+        // The consortium CA: keys, certificate signing requests, roles, revocation.
+        .target(name: "FedSurvIdentity", dependencies: ["FedSurvCore", "COpenSSL"]),
+        // HTTPS with mutual TLS 1.3: libevent server, libcurl client.
+        .target(
+            name: "FedSurvTransport",
+            dependencies: ["FedSurvCore", "FedSurvIdentity", "CFedSurvShims", "CCurl", "CEvent", "COpenSSL"]),
+        // Rounds as a pure state machine, update validation, aggregation strategies.
+        .target(name: "FedSurvFederation", dependencies: ["FedSurvCore"]),
 
         // MARK: - Executables
 
         .executableTarget(
             name: "SiteAgent",
-            dependencies: ["FedSurvCore", "FedSurvData", "FedSurvModel", "FedSurvPrivacy"]),
-        .executableTarget(name: "Coordinator", dependencies: ["FedSurvCore"]),
+            dependencies: [
+                "FedSurvCore", "FedSurvData", "FedSurvModel", "FedSurvPrivacy", "FedSurvLedger", "FedSurvConfig",
+                "FedSurvIdentity",
+            ]),
+        .executableTarget(
+            name: "Coordinator",
+            dependencies: ["FedSurvCore", "FedSurvConfig", "FedSurvIdentity", "FedSurvTransport", "FedSurvFederation"]),
         .executableTarget(name: "PrivacyAudit", dependencies: ["FedSurvCore", "FedSurvPrivacy"]),
 
         // MARK: - Tests
@@ -60,6 +85,10 @@ let package = Package(
         .testTarget(name: "FedSurvDataTests", dependencies: ["FedSurvData", "CZlib"]),
         .testTarget(name: "FedSurvNNTests", dependencies: ["FedSurvNN"]),
         .testTarget(name: "FedSurvLedgerTests", dependencies: ["FedSurvLedger"]),
+        .testTarget(name: "FedSurvConfigTests", dependencies: ["FedSurvConfig"]),
+        .testTarget(name: "FedSurvIdentityTests", dependencies: ["FedSurvIdentity"]),
+        .testTarget(name: "FedSurvTransportTests", dependencies: ["FedSurvTransport", "FedSurvIdentity"]),
+        .testTarget(name: "FedSurvFederationTests", dependencies: ["FedSurvFederation"]),
         .testTarget(
             name: "FedSurvModelTests",
             dependencies: ["FedSurvModel", "FedSurvNN", "FedSurvData"],

@@ -1,0 +1,1 @@
+// The FedSurvConfig module; see Package.swift for what it holds.

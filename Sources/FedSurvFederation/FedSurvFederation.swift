@@ -1,0 +1,1 @@
+// The FedSurvFederation module; see Package.swift for what it holds.

@@ -1,0 +1,1 @@
+// The FedSurvIdentity module; see Package.swift for what it holds.

@@ -1,0 +1,1 @@
+// The FedSurvTransport module; see Package.swift for what it holds.
