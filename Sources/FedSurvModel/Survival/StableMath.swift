@@ -43,10 +43,4 @@ public enum StableMath {
         for value in values { sum += exp(value - high) }
         return high + log(sum)
     }
-
-    /// The logistic function in single precision, computed in double precision.
-    public static func sigmoid(_ x: Float) -> Float { Float(sigmoid(Double(x))) }
-
-    /// The log-logistic function in single precision, computed in double precision.
-    public static func logSigmoid(_ x: Float) -> Float { Float(logSigmoid(Double(x))) }
 }
