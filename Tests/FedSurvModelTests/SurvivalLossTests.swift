@@ -5,7 +5,7 @@ import Testing
 
 // MARK: - Direct references
 
-/// The Cox negative log partial likelihood per event, by the textbook O(n^2) formula.
+/// Computes the Cox negative log partial likelihood per event by the textbook O(n^2) formula.
 private func directCoxLoss(_ eta: [Double], _ times: [Double], _ events: [Bool], efron: Bool) -> Double {
     var logLikelihood = 0.0
     for t in Set(zip(times, events).filter { $0.1 }.map(\.0)) {

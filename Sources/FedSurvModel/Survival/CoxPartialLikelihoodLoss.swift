@@ -15,9 +15,8 @@ import Foundation
 /// ```
 ///
 /// Dividing by the number of events (not the number of patients) keeps the
-/// loss scale independent of the censoring rate, as DeepSurv (Katzman et al.
-/// 2018) and pycox's `cox_ph_loss` do. Both tie rules agree when no two
-/// events share a time.
+/// loss scale independent of the censoring rate, as pycox's `cox_ph_loss`
+/// (version 0.3.0) does. Both tie rules agree when no two events share a time.
 ///
 /// The partial likelihood couples patients through the risk sets, so it has
 /// no per-example decomposition; use ``DiscreteTimeSurvival`` for training
@@ -28,9 +27,9 @@ import Foundation
 /// `E_t/S_t <= 1`, so log-risks of any finite size (for example 1000) give a
 /// finite loss and gradient. Cost: one sort, O(n log n), then O(n).
 public struct CoxPartialLikelihoodLoss: Sendable {
-    /// How events that share a time enter the partial likelihood.
+    /// The approximation used for events that share a time.
     public enum Ties: String, Sendable, CaseIterable {
-        /// Every tied event sees the full risk set (Breslow 1974).
+        /// Every tied event is divided by the full risk-set sum (Breslow 1974).
         case breslow
         /// Tied events leave the risk set in equal fractions (Efron 1977).
         case efron
@@ -66,6 +65,8 @@ public struct CoxPartialLikelihoodLoss: Sendable {
 
         let eventCount = events.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard eventCount > 0 else {
+            // NOTE: one warning per event-free batch, not rate-limited; with small
+            // batches and heavy censoring, callers may see many of them.
             logger.warning("cox batch has no event; loss and gradient set to zero", ["batch.size": n])
             return LossAndGradient(value: 0, gradient: [Double](repeating: 0, count: n))
         }
@@ -127,8 +128,8 @@ public struct CoxPartialLikelihoodLoss: Sendable {
 
         // 4) Gradient of -log L: patient k in group g gets
         //    exp(eta_k) sum_{t <= T_k} a_t / S_t - delta_k (1 + exp(eta_k) b_g / S_g).
-        //    The cumulative sum is kept as a logarithm so exp never overflows:
-        //    each summand exp(eta_k - log S_t) a_t is at most d_t because k is in R_t.
+        //    The cumulative sum is kept as a logarithm so exp never overflows,
+        //    because exp(eta_k - log S_t) <= 1 for every t <= T_k (k is in R_t).
         var gradient = [Double](repeating: 0, count: n)
         var logCumulative = -Double.infinity
         let scale = 1 / Double(eventCount)

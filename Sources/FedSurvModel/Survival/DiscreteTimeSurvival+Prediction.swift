@@ -1,6 +1,6 @@
 import Foundation
 
-/// How a survival curve becomes one risk number for a concordance index.
+/// The rule that turns a survival curve into one risk number for a concordance index.
 public enum DiscreteTimeRiskScore: Sendable, Equatable {
     /// `-RMST`, minus the restricted mean survival time `integral_{0}^{b_K} S(t) dt`
     /// of the interpolated curve, in days. Uses the whole curve; the default.
@@ -33,7 +33,7 @@ extension DiscreteTimeSurvival {
     ///
     /// Between breaks the curve is linear, which assumes a constant death
     /// density within each interval (the "CDI" interpolation of Kvamme &
-    /// Borgan 2021, Lifetime Data Analysis 27:710-736). Before `b_0` it is 1;
+    /// Borgan 2021, Lifetime Data Analysis). Before `b_0` it is 1;
     /// after `b_K` it stays at `S(b_K)`.
     ///
     /// - Precondition: `logits.count == intervalCount`.
@@ -46,7 +46,7 @@ extension DiscreteTimeSurvival {
     ///
     /// - Parameter logits: row-major `n x K` model outputs.
     /// - Returns: `n` rows, each with one survival probability per entry of `times`.
-    /// - Throws: ``SurvivalError`` when `logits` is not a multiple of K or holds NaN or infinity.
+    /// - Throws: ``SurvivalError`` when `logits` is not a multiple of K or contains NaN or infinity.
     public func survivalCurves(logits: [Double], at times: [Double]) throws -> [[Double]] {
         let n = try batchSize(logits)
         let k = intervalCount
@@ -76,7 +76,7 @@ extension DiscreteTimeSurvival {
         }
     }
 
-    /// The area under the piecewise-linear curve from 0 to `b_K` (S = 1 before `b_0`).
+    /// Computes the area under the piecewise-linear curve from 0 to `b_K` (S = 1 before `b_0`).
     func restrictedMean(curve: [Double]) -> Double {
         var area = breaks[0]
         for k in 0..<intervalCount {

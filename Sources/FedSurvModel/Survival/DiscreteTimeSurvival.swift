@@ -2,7 +2,7 @@ import Foundation
 
 /// A discrete-time survival model on fixed intervals, with its per-example
 /// likelihood (Gensheimer & Narasimhan 2019, "A scalable discrete-time
-/// survival model for neural networks", PeerJ 7:e6257; used by MultiSurv,
+/// survival model for neural networks", PeerJ; used by MultiSurv,
 /// Vale-Silva & Rohr 2021).
 ///
 /// Breaks `0 <= b_0 < b_1 < ... < b_K` (days) cut follow-up into K intervals
@@ -53,10 +53,10 @@ public struct DiscreteTimeSurvival: Sendable, Equatable {
     ///
     /// `b_0 = 0` and `b_k` is the `k/K` quantile of the event times (linear
     /// interpolation between order statistics, numpy's default), so
-    /// `b_K` is the latest event time and each interval holds about the same
+    /// `b_K` is the latest event time and each interval contains about the same
     /// number of events. Breaks that would not be strictly increasing (tied
     /// event times, or a quantile at 0) are dropped, so the result can have
-    /// fewer than `intervalCount` intervals; read ``intervalCount`` afterwards.
+    /// fewer than `intervalCount` intervals. Read ``intervalCount`` afterwards.
     ///
     /// - Throws: ``SurvivalError`` on invalid input, an `intervalCount` below 1,
     ///   or when the events do not give at least one interval of positive length.
@@ -145,7 +145,7 @@ public struct DiscreteTimeSurvival: Sendable, Equatable {
         return LossAndGradient(value: value * scale, gradient: gradient)
     }
 
-    /// The interval in which an event at `time` fails, or nil after the last break.
+    /// Returns the interval in which an event at `time` fails, or nil after the last break.
     func eventInterval(_ time: Double) -> Int? {
         if time > breaks[intervalCount] { return nil }
         for k in 0..<(intervalCount - 1) where time < breaks[k + 1] {
@@ -162,7 +162,7 @@ public struct DiscreteTimeSurvival: Sendable, Equatable {
         try SurvivalInput.checkFinite(logits, "logits")
     }
 
-    /// The `probability` quantile of sorted values with linear interpolation (Hyndman & Fan 1996, type 7).
+    /// Computes the `probability` quantile of sorted values with linear interpolation (Hyndman & Fan 1996, type 7).
     static func quantile(sortedValues: [Double], probability: Double) -> Double {
         let position = probability * Double(sortedValues.count - 1)
         let lower = Int(position.rounded(.down))

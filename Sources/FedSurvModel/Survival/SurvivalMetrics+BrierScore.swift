@@ -15,7 +15,8 @@ extension SurvivalMetrics {
     /// Patients censored at or before t contribute 0 but stay in n. This is
     /// scikit-survival's `brier_score` (version 0.28), including its
     /// conventions: `G` is evaluated at `T_i` itself (not just before it),
-    /// and a weight whose `G` is 0 is 0.
+    /// and a weight whose `G` is 0 is 0. Unlike scikit-survival, grid times
+    /// outside the test patients' follow-up range are accepted.
     ///
     /// - Parameters:
     ///   - survival: one row per test patient with `pi_i` at each entry of `gridTimes`.

@@ -30,8 +30,8 @@ extension SurvivalMetrics {
     /// from the latest.
     ///
     /// - Throws: ``SurvivalError/noComparablePairs(patients:events:)`` when no
-    ///   pair is comparable (for example no event); ``SurvivalError`` when a
-    ///   risk is NaN, a time is NaN, infinite or negative, or the lengths differ.
+    ///   pair is comparable, for example without events. Throws other
+    ///   ``SurvivalError`` cases for a NaN risk, an invalid time or unequal lengths.
     public static func harrellConcordance(risks: [Double], times: [Double], events: [Bool]) throws -> ConcordanceResult {
         let n = risks.count
         try SurvivalInput.checkNotEmpty(n, "risks")
@@ -49,7 +49,7 @@ extension SurvivalMetrics {
         let ranks = risks.map { rankOf[$0]! }
 
         // 2) Scan groups of equal time from the latest. Before a group's events
-        //    are queried the tree holds every later patient and the group's
+        //    are queried the tree contains every later patient and the group's
         //    censored patients: exactly the partners each event is comparable with.
         let order = times.indices.sorted { times[$0] > times[$1] }
         var tree = FenwickTree(size: distinctRisks.count)
