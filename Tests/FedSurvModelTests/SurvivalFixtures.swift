@@ -65,12 +65,23 @@ struct SurvivalReference: Decodable {
         let exampleLosses: [Double]
     }
 
+    struct Breslow: Decodable {
+        let logRisks: [Double]
+        let times: [Double]
+        let events: [Bool]
+        let gridTimes: [Double]
+        let uniqueTimes: [Double]
+        let cumulativeHazard: [Double]
+        let survival: [[Double]]
+    }
+
     let harrell: [Harrell]
     let kaplanMeier: KaplanMeier
     let brier: Brier
     let antolini: Antolini
     let cox: Cox
     let discreteTime: DiscreteTime
+    let breslow: Breslow
 
     static func load() throws -> SurvivalReference {
         guard let url = Bundle.module.url(forResource: "Fixtures/survival_reference", withExtension: "json") else {

@@ -191,6 +191,49 @@ private struct SplitMix64: RandomNumberGenerator {
     }
 }
 
+// MARK: - Breslow baseline hazard
+
+@Suite struct SurvivalBreslowTests {
+    let reference: SurvivalReference.Breslow
+
+    init() throws { reference = try SurvivalReference.load().breslow }
+
+    @Test("cumulative hazard matches sksurv") func cumulativeHazard() throws {
+        let baseline = try BreslowBaselineHazard(
+            logRisks: reference.logRisks, times: reference.times, events: reference.events)
+
+        for (time, expected) in zip(reference.uniqueTimes, reference.cumulativeHazard) {
+            #expect(isClose(exp(baseline.logCumulativeHazard(at: time)), expected, relative: 1e-12), "t = \(time)")
+        }
+    }
+
+    @Test("survival curves match sksurv") func survivalCurves() throws {
+        let baseline = try BreslowBaselineHazard(
+            logRisks: reference.logRisks, times: reference.times, events: reference.events)
+        let curves = try baseline.survivalCurves(logRisks: reference.logRisks, at: reference.gridTimes)
+
+        #expect(curves.count == reference.survival.count)
+        for (row, expectedRow) in zip(curves, reference.survival) {
+            for (actual, expected) in zip(row, expectedRow) {
+                #expect(isClose(actual, expected, absolute: 1e-14, relative: 1e-11))
+            }
+        }
+    }
+
+    @Test("large log-risks stay finite") func largeLogRisks() throws {
+        let baseline = try BreslowBaselineHazard(
+            logRisks: [1000, 0, 999], times: [1, 2, 3], events: [true, true, false])
+        let curves = try baseline.survivalCurves(logRisks: [1000, 0], at: [0.5, 1, 2, 3])
+
+        #expect(baseline.logCumulativeHazard.allSatisfy { $0.isFinite })
+        #expect(curves[1][0] == 1)
+        // H_0(1) = 1 / (e^1000 + e^999 + 1), so S_1(1) = exp(-1 / (1 + e^-1)).
+        #expect(isClose(curves[0][1], exp(-1 / (1 + exp(-1.0))), relative: 1e-12))
+        // H_0(2) adds 1 / (e^999 + 1), so patient 0 has S(2) = exp(-(1 / (1 + e^-1) + e)).
+        #expect(isClose(curves[0][2], exp(-(1 / (1 + exp(-1.0)) + exp(1.0))), relative: 1e-12))
+    }
+}
+
 // MARK: - Discrete-time likelihood
 
 @Suite struct SurvivalDiscreteTimeTests {

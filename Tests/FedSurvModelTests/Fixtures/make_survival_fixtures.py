@@ -45,6 +45,7 @@ import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 from lifelines.fitters.coxph_fitter import SemiParametricPHFitter  # noqa: E402
 from lifelines.utils import concordance_index  # noqa: E402
+from sksurv.linear_model.coxph import BreslowEstimator  # noqa: E402
 from sksurv.metrics import brier_score, concordance_index_censored, integrated_brier_score  # noqa: E402
 from sksurv.nonparametric import kaplan_meier_estimator  # noqa: E402
 from sksurv.util import Surv  # noqa: E402
@@ -237,6 +238,20 @@ fixtures["discreteTime"] = {
     "trainingTimes": floats(times), "trainingEvents": bools(events), "quantileBreaks": floats(breaks),
     "times": floats(test_times), "events": bools(test_events),
     "logits": floats(logits.ravel()), "exampleLosses": floats(losses),
+}
+
+# Breslow baseline hazard (scikit-survival) and the survival curves it gives.
+n = 40
+times = rng.integers(1, 30, n).astype(float)
+events = rng.random(n) < 0.6
+eta = rng.normal(scale=1.2, size=n)
+breslow = BreslowEstimator().fit(eta, events, times)
+grid = np.array([times.min(), 3.5, 7.0, 12.0, 18.5, 25.0, times.max()])
+curves = np.array([[fn(t) for t in grid] for fn in breslow.get_survival_function(eta)])
+fixtures["breslow"] = {
+    "logRisks": floats(eta), "times": floats(times), "events": bools(events), "gridTimes": floats(grid),
+    "uniqueTimes": floats(breslow.cum_baseline_hazard_.x),
+    "cumulativeHazard": floats(breslow.cum_baseline_hazard_.y), "survival": [floats(row) for row in curves],
 }
 
 OUTPUT.write_text(json.dumps(fixtures, indent=1) + "\n")
