@@ -62,7 +62,7 @@ func checkAggregationInputs(global: [String: [Float]], updates: [SiteUpdate]) th
     }
 }
 
-/// The weighted mean delta `Σ w_k Δ_k / Σ w_k` per tensor, accumulated in Double.
+/// Computes the weighted mean delta `Σ w_k Δ_k / Σ w_k` per tensor, accumulated in Double.
 func weightedMeanDelta(global: [String: [Float]], updates: [SiteUpdate]) -> [String: [Double]] {
     let totalWeight = updates.reduce(0) { $0 + $1.weight }
     var mean: [String: [Double]] = [:]

@@ -93,7 +93,9 @@ public struct FedAdam: AggregationStrategy {
         let pseudoGradient = weightedMeanDelta(global: global, updates: updates)
 
         // 2) Moments and step, per tensor.
-        let (beta1, beta2, tau, eta) = (configuration.beta1, configuration.beta2, configuration.tau, configuration.learningRate)
+        let (beta1, beta2, tau, eta) = (
+            configuration.beta1, configuration.beta2, configuration.tau, configuration.learningRate
+        )
         var weights: [String: [Float]] = [:]
         var state: [String: [Float]] = [:]
         for (name, values) in global {
@@ -128,7 +130,8 @@ public struct FedAdam: AggregationStrategy {
         for (name, values) in global {
             for key in ["m/" + name, "v/" + name] {
                 guard let stored = serverState[key] else {
-                    throw FederationError.invalidServerState(tensor: key, problem: "the model has this tensor but the state does not")
+                    throw FederationError.invalidServerState(
+                        tensor: key, problem: "the model has this tensor but the state does not")
                 }
                 guard stored.count == values.count else {
                     throw FederationError.invalidServerState(

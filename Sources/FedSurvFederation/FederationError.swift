@@ -21,21 +21,21 @@ public enum FederationError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidConfiguration(field, value, requirement):
+        case .invalidConfiguration(let field, let value, let requirement):
             return "invalid federation configuration: \(field) is \(value), but it must be \(requirement); "
                 + "fix the value in the coordinator configuration"
-        case let .invalidRecord(round, problem):
+        case .invalidRecord(let round, let problem):
             return "cannot restore round \(round) from its persisted record: \(problem); "
                 + "the coordinator database may be damaged, so inspect the round tables before restarting"
         case .noUpdates:
             return "aggregation needs at least one update, but none was given"
-        case let .invalidWeight(site):
+        case .invalidWeight(let site):
             return "the aggregation weight of site '\(site)' is not a positive finite number; "
                 + "check the sample count policy and the reported sample count"
-        case let .tensorMismatch(site, tensor, problem):
+        case .tensorMismatch(let site, let tensor, let problem):
             return "the update of site '\(site)' does not fit the global model at tensor '\(tensor)': \(problem); "
                 + "validate updates with UpdateValidator before aggregating"
-        case let .invalidServerState(tensor, problem):
+        case .invalidServerState(let tensor, let problem):
             return "the persisted server optimiser state is invalid at '\(tensor)': \(problem); "
                 + "restore the state written with this model or start the optimiser from empty state"
         }

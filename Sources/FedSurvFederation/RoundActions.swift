@@ -22,7 +22,7 @@ public struct AcceptedUpdate: Equatable, Sendable {
 ///
 /// The shell carries out the actions in order. Actions that change durable
 /// state (`acceptUpdate`, `commit`, `failRound`) must be persisted before the
-/// shell answers the site or feeds the next event.
+/// shell replies to the site or feeds the next event.
 public enum RoundAction: Equatable, Sendable {
     /// Log that a candidate was not selected, with the reason.
     case skipSite(site: String, reason: SiteSkipReason)
@@ -56,7 +56,7 @@ public enum RoundPhase: String, Equatable, Sendable {
     case idle, open, collecting, aggregating, committing, committed, failed
 }
 
-/// Why a round failed.
+/// The reason a round failed.
 public enum RoundFailure: Equatable, Sendable, CustomStringConvertible {
     /// Fewer sites than `minSites` could be selected within their budgets.
     case notEnoughEligibleSites(eligible: Int, minimum: Int)
@@ -80,19 +80,19 @@ public enum RoundFailure: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .notEnoughEligibleSites(eligible, minimum):
+        case .notEnoughEligibleSites(let eligible, let minimum):
             "not enough eligible sites: \(eligible) of min \(minimum)"
-        case let .quorumNotReached(submitted, minimum):
+        case .quorumNotReached(let submitted, let minimum):
             "quorum not reached: \(submitted) of min \(minimum)"
-        case let .aggregationFailed(message):
+        case .aggregationFailed(let message):
             "aggregation failed: \(message)"
-        case let .commitFailed(message):
+        case .commitFailed(let message):
             "commit failed: \(message)"
         }
     }
 }
 
-/// Why a site may not fetch the current round.
+/// The reason a site may not fetch the current round.
 public enum JoinRejection: Equatable, Sendable, CustomStringConvertible {
     case noRoundOpen
     case notSelected(round: Int)
@@ -102,14 +102,14 @@ public enum JoinRejection: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noRoundOpen: "no round is open; try again later"
-        case let .notSelected(round): "the site is not selected for round \(round); wait for a later round"
-        case let .droppedOut(round): "the site dropped out of round \(round) and is left out of it"
-        case let .roundClosed(round): "round \(round) no longer collects updates; wait for the next round"
+        case .notSelected(let round): "the site is not selected for round \(round); wait for a later round"
+        case .droppedOut(let round): "the site dropped out of round \(round) and is left out of it"
+        case .roundClosed(let round): "round \(round) no longer collects updates; wait for the next round"
         }
     }
 }
 
-/// Why an update was rejected.
+/// The reason an update was rejected.
 public enum UpdateRejection: Equatable, Sendable, CustomStringConvertible {
     case noRoundOpen
     /// The update names another round than the current one.
@@ -133,33 +133,33 @@ public enum UpdateRejection: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .noRoundOpen:
             return "no round is open"
-        case let .wrongRound(current, received):
+        case .wrongRound(let current, let received):
             return "the update is for round \(received), but the current round is \(current); fetch the current round"
-        case let .notSelected(round):
+        case .notSelected(let round):
             return "the site is not selected for round \(round)"
-        case let .droppedOut(round):
+        case .droppedOut(let round):
             return "the site dropped out of round \(round) and is left out of it"
-        case let .late(round):
+        case .late(let round):
             return "round \(round) stopped collecting updates before this one arrived"
-        case let .conflictingUpdate(stored, received):
+        case .conflictingUpdate(let stored, let received):
             return "the site already submitted update \(stored.prefix(16))… in this round, "
                 + "so update \(received.prefix(16))… is rejected; one update per site and round"
         case .emptyUpdateHash:
             return "the update hash is empty"
-        case let .invalidSampleCount(reported, policy):
+        case .invalidSampleCount(let reported, let policy):
             return "sample count \(reported) is not allowed under \(policy); align the site's sample count policy"
-        case let .invalidEpsilon(epsilon):
+        case .invalidEpsilon(let epsilon):
             return "the re-derived epsilon \(epsilon) is not a positive finite number; check the mechanism parameters"
-        case let .epsilonAboveRoundCost(requested, cost):
+        case .epsilonAboveRoundCost(let requested, let cost):
             return "the update spends epsilon \(requested), more than the round's cost \(cost); "
                 + "the site must use the round's mechanism parameters"
-        case let .budgetExceeded(spent, requested, cap):
+        case .budgetExceeded(let spent, let requested, let cap):
             return "the site has spent epsilon \(spent) of its cap \(cap), so \(requested) more would exceed it"
         }
     }
 }
 
-/// Why an event was ignored. Each case points to a shell that fed events out of order.
+/// The reason an event was ignored. Each case points to a shell that fed events out of order.
 public enum IgnoredEvent: Equatable, Sendable, CustomStringConvertible {
     /// `open` arrived while a round was still running.
     case roundInProgress(round: Int, phase: RoundPhase)
@@ -172,13 +172,13 @@ public enum IgnoredEvent: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .roundInProgress(round, phase):
+        case .roundInProgress(let round, let phase):
             return "cannot open a round while round \(round) is \(phase.rawValue)"
-        case let .roundNumberNotIncreasing(previous, requested):
+        case .roundNumberNotIncreasing(let previous, let requested):
             return "cannot open round \(requested) after round \(previous); round numbers must increase"
-        case let .invalidEpsilonCost(cost):
+        case .invalidEpsilonCost(let cost):
             return "cannot open a round with epsilon cost \(cost); it must be positive and finite"
-        case let .unexpected(event, round, currentRound, phase):
+        case .unexpected(let event, let round, let currentRound, let phase):
             let current = currentRound.map { "round \($0)" } ?? "no round"
             return "ignored \(event) for round \(round) while \(current) is \(phase.rawValue)"
         }

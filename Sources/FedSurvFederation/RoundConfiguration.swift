@@ -8,7 +8,7 @@ public struct RoundConfiguration: Equatable, Sendable {
     public let maxSites: Int
     /// Seconds from opening a round until it stops collecting updates.
     public let roundTimeout: TimeInterval
-    /// Which reported sample counts are accepted and how they become weights.
+    /// Rule for accepted sample counts and their aggregation weights.
     public let sampleCountPolicy: SampleCountPolicy
     /// Relative slack when comparing a site's re-derived epsilon with the round's epsilon cost.
     ///
@@ -31,7 +31,8 @@ public struct RoundConfiguration: Equatable, Sendable {
         sampleCountPolicy: SampleCountPolicy = .equalWeights, epsilonTolerance: Double = 1e-9
     ) throws {
         guard minSites >= 1 else {
-            throw FederationError.invalidConfiguration(field: "minSites", value: "\(minSites)", requirement: "at least 1")
+            throw FederationError.invalidConfiguration(
+                field: "minSites", value: "\(minSites)", requirement: "at least 1")
         }
         guard maxSites >= minSites else {
             throw FederationError.invalidConfiguration(
@@ -74,7 +75,7 @@ public struct SiteCandidate: Equatable, Sendable {
     }
 }
 
-/// Why a candidate was not selected for a round.
+/// The reason a candidate was not selected for a round.
 public enum SiteSkipReason: Equatable, Sendable, CustomStringConvertible {
     /// The candidate list names the site more than once, so only its first entry counts.
     case duplicateCandidate
@@ -91,10 +92,10 @@ public enum SiteSkipReason: Equatable, Sendable, CustomStringConvertible {
             return "the site is listed twice among the candidates, so the later entry is ignored"
         case .invalidBudget:
             return "the site's spent epsilon or cap is negative or not finite; check its ledger and configuration"
-        case let .budgetExhausted(spent, cap, cost):
+        case .budgetExhausted(let spent, let cap, let cost):
             return "the round costs epsilon \(cost), but the site has spent \(spent) of its cap \(cap), "
                 + "so it would exceed its cap"
-        case let .maxSitesReached(maxSites):
+        case .maxSitesReached(let maxSites):
             return "the round is full at maxSites = \(maxSites); the site gets priority in a later round"
         }
     }
@@ -110,12 +111,17 @@ public enum SiteSkipReason: Equatable, Sendable, CustomStringConvertible {
 ///    comparison) skips the site.
 /// 3) The rest are ordered least recently selected first (never selected
 ///    before all others), then by name, and the first `maxSites` are selected.
+///
+/// NOTE: one epsilon cost applies to every site, and costs add up (basic
+/// composition). A site whose sampling rate gives it a different cost, or a
+/// ledger that composes more tightly, needs a per-candidate projected total.
 struct SiteSelection: Equatable {
     var selected: [SiteCandidate] = []
     var skipped: [(site: String, reason: SiteSkipReason)] = []
 
     static func == (lhs: SiteSelection, rhs: SiteSelection) -> Bool {
-        lhs.selected == rhs.selected && lhs.skipped.elementsEqual(rhs.skipped) { $0.site == $1.site && $0.reason == $1.reason }
+        lhs.selected == rhs.selected
+            && lhs.skipped.elementsEqual(rhs.skipped) { $0.site == $1.site && $0.reason == $1.reason }
     }
 
     init(candidates: [SiteCandidate], epsilonCost: Double, maxSites: Int) {

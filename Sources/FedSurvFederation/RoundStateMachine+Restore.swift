@@ -40,7 +40,7 @@ extension RoundStateMachine {
     public var record: RoundRecord? {
         guard let progress else { return nil }
         var failure: RoundFailure?
-        if case let .failed(_, reason) = state { failure = reason }
+        if case .failed(_, let reason) = state { failure = reason }
         return RoundRecord(
             round: progress.round, phase: phase, openedAt: progress.openedAt, epsilonCost: progress.epsilonCost,
             selected: progress.selected, accepted: progress.acceptedUpdates, dropped: progress.dropped.sorted(),
@@ -51,10 +51,11 @@ extension RoundStateMachine {
     ///
     /// 1) The record is checked for consistency.
     /// 2) The deadline is recomputed from `openedAt` and the current `roundTimeout`.
-    /// 3) Resuming actions by phase: `open`/`collecting` applies the deadline
-    ///    at `now`; `aggregating`/`committing` starts aggregation again with the
-    ///    stored updates; `committed` opens the next round; `failed` returns
-    ///    nothing, so the shell decides as after a live failure.
+    /// 3) The resuming actions depend on the phase:
+    ///    - `open` or `collecting` applies the deadline at `now`.
+    ///    - `aggregating` or `committing` starts aggregation again with the stored updates.
+    ///    - `committed` opens the next round.
+    ///    - `failed` returns nothing, so the shell decides as after a live failure.
     ///
     /// - Parameters:
     ///   - configuration: the configuration to run with from now on.

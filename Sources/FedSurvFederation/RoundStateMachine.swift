@@ -94,8 +94,8 @@ public struct RoundStateMachine: Equatable, Sendable {
     public var progress: RoundProgress? {
         switch state {
         case .idle: nil
-        case let .open(progress), let .collecting(progress), let .aggregating(progress),
-            let .committing(progress, _), let .committed(progress), let .failed(progress, _):
+        case .open(let progress), .collecting(let progress), .aggregating(let progress),
+            .committing(let progress, _), .committed(let progress), .failed(let progress, _):
             progress
         }
     }
@@ -103,33 +103,35 @@ public struct RoundStateMachine: Equatable, Sendable {
     /// Applies one event and returns what the shell must do, in order.
     public mutating func handle(_ event: Event) -> [RoundAction] {
         switch event {
-        case let .open(round, at, eligibleSites, epsilonCost):
+        case .open(let round, let at, let eligibleSites, let epsilonCost):
             return open(round: round, at: at, candidates: eligibleSites, epsilonCost: epsilonCost)
-        case let .siteJoined(site, at):
+        case .siteJoined(let site, let at):
             let timeout = applyDeadline(now: at)
             return timeout + siteJoined(site)
-        case let .updateReceived(round, site, updateHash, sampleCount, epsilonRequest, at):
+        case .updateReceived(let round, let site, let updateHash, let sampleCount, let epsilonRequest, let at):
             let timeout = applyDeadline(now: at)
-            let update = AcceptedUpdate(site: site, updateHash: updateHash, sampleCount: sampleCount, epsilon: epsilonRequest)
+            let update = AcceptedUpdate(
+                site: site, updateHash: updateHash, sampleCount: sampleCount, epsilon: epsilonRequest)
             return timeout + updateReceived(round: round, update: update)
-        case let .tick(now):
+        case .tick(let now):
             return applyDeadline(now: now)
-        case let .aggregationFinished(round, modelHash):
+        case .aggregationFinished(let round, let modelHash):
             return aggregationFinished(round: round, modelHash: modelHash)
-        case let .aggregationFailed(round, reason):
+        case .aggregationFailed(let round, let reason):
             return aggregationFailed(round: round, reason: reason)
-        case let .commitFinished(round):
+        case .commitFinished(let round):
             return commitFinished(round: round)
-        case let .commitFailed(round, reason):
+        case .commitFailed(let round, let reason):
             return commitFailed(round: round, reason: reason)
-        case let .siteDropped(site):
+        case .siteDropped(let site):
             return siteDropped(site)
         }
     }
 
     // MARK: - Opening
 
-    private mutating func open(round: Int, at: Date, candidates: [SiteCandidate], epsilonCost: Double) -> [RoundAction] {
+    private mutating func open(round: Int, at: Date, candidates: [SiteCandidate], epsilonCost: Double) -> [RoundAction]
+    {
         switch state {
         case .open, .collecting, .aggregating, .committing:
             return [.ignoreEvent(.roundInProgress(round: progress!.round, phase: phase))]
@@ -144,7 +146,8 @@ public struct RoundStateMachine: Equatable, Sendable {
             return [.ignoreEvent(.invalidEpsilonCost(epsilonCost))]
         }
 
-        let selection = SiteSelection(candidates: candidates, epsilonCost: epsilonCost, maxSites: configuration.maxSites)
+        let selection = SiteSelection(
+            candidates: candidates, epsilonCost: epsilonCost, maxSites: configuration.maxSites)
         var actions = selection.skipped.map { RoundAction.skipSite(site: $0.site, reason: $0.reason) }
         let progress = RoundProgress(
             round: round, openedAt: at, deadline: at.addingTimeInterval(configuration.roundTimeout),
@@ -168,7 +171,8 @@ public struct RoundStateMachine: Equatable, Sendable {
         switch state {
         case .idle:
             return [.rejectJoin(site: site, reason: .noRoundOpen)]
-        case .aggregating(let progress), .committing(let progress, _), .committed(let progress), .failed(let progress, _):
+        case .aggregating(let progress), .committing(let progress, _), .committed(let progress),
+            .failed(let progress, _):
             return [.rejectJoin(site: site, reason: .roundClosed(round: progress.round))]
         case .open(var progress), .collecting(var progress):
             guard progress.candidate(site) != nil else {
@@ -195,7 +199,8 @@ public struct RoundStateMachine: Equatable, Sendable {
         // 1) A stored update decides duplicates and conflicts in every phase of its round.
         if let stored = progress.accepted[site] {
             guard stored.updateHash == update.updateHash else {
-                let conflict = UpdateRejection.conflictingUpdate(storedHash: stored.updateHash, receivedHash: update.updateHash)
+                let conflict = UpdateRejection.conflictingUpdate(
+                    storedHash: stored.updateHash, receivedHash: update.updateHash)
                 return [.rejectUpdate(site: site, reason: conflict)]
             }
             return [.acknowledgeDuplicate(round: round, site: site, updateHash: update.updateHash)]
@@ -214,7 +219,7 @@ public struct RoundStateMachine: Equatable, Sendable {
             return [.rejectUpdate(site: site, reason: rejection)]
         }
 
-        // 4) Accept, then aggregate early once nobody is outstanding.
+        // 4) Accept, then aggregate early when no selected site is outstanding.
         progress.accepted[site] = update
         progress.joined.insert(site)
         state = .collecting(progress)
@@ -247,7 +252,8 @@ public struct RoundStateMachine: Equatable, Sendable {
             return .epsilonAboveRoundCost(requested: epsilon, cost: progress.epsilonCost)
         }
         guard candidate.spentEpsilon + epsilon <= candidate.epsilonCap else {
-            return .budgetExceeded(spentEpsilon: candidate.spentEpsilon, requested: epsilon, epsilonCap: candidate.epsilonCap)
+            return .budgetExceeded(
+                spentEpsilon: candidate.spentEpsilon, requested: epsilon, epsilonCap: candidate.epsilonCap)
         }
         return nil
     }
@@ -268,7 +274,8 @@ public struct RoundStateMachine: Equatable, Sendable {
 
             let reachable = progress.accepted.count + progress.outstandingSites.count
             if reachable < configuration.minSites {
-                return fail(progress, .quorumNotReached(submitted: progress.accepted.count, minimum: configuration.minSites))
+                return fail(
+                    progress, .quorumNotReached(submitted: progress.accepted.count, minimum: configuration.minSites))
             }
             if progress.outstandingSites.isEmpty {
                 return closeCollecting(progress)
@@ -293,7 +300,8 @@ public struct RoundStateMachine: Equatable, Sendable {
     /// Ends collecting: aggregate with a quorum, else fail.
     private mutating func closeCollecting(_ progress: RoundProgress) -> [RoundAction] {
         guard progress.accepted.count >= configuration.minSites else {
-            return fail(progress, .quorumNotReached(submitted: progress.accepted.count, minimum: configuration.minSites))
+            return fail(
+                progress, .quorumNotReached(submitted: progress.accepted.count, minimum: configuration.minSites))
         }
         state = .aggregating(progress)
         return [.startAggregation(round: progress.round, updates: progress.acceptedUpdates)]
@@ -307,7 +315,7 @@ public struct RoundStateMachine: Equatable, Sendable {
     // MARK: - Aggregation and commit
 
     private mutating func aggregationFinished(round: Int, modelHash: String) -> [RoundAction] {
-        guard case let .aggregating(progress) = state, progress.round == round else {
+        guard case .aggregating(let progress) = state, progress.round == round else {
             return [unexpected("aggregationFinished", round: round)]
         }
         state = .committing(progress, modelHash: modelHash)
@@ -315,14 +323,14 @@ public struct RoundStateMachine: Equatable, Sendable {
     }
 
     private mutating func aggregationFailed(round: Int, reason: String) -> [RoundAction] {
-        guard case let .aggregating(progress) = state, progress.round == round else {
+        guard case .aggregating(let progress) = state, progress.round == round else {
             return [unexpected("aggregationFailed", round: round)]
         }
         return fail(progress, .aggregationFailed(reason))
     }
 
     private mutating func commitFinished(round: Int) -> [RoundAction] {
-        guard case let .committing(progress, _) = state, progress.round == round else {
+        guard case .committing(let progress, _) = state, progress.round == round else {
             return [unexpected("commitFinished", round: round)]
         }
         state = .committed(progress)
@@ -330,7 +338,7 @@ public struct RoundStateMachine: Equatable, Sendable {
     }
 
     private mutating func commitFailed(round: Int, reason: String) -> [RoundAction] {
-        guard case let .committing(progress, _) = state, progress.round == round else {
+        guard case .committing(let progress, _) = state, progress.round == round else {
             return [unexpected("commitFailed", round: round)]
         }
         return fail(progress, .commitFailed(reason))

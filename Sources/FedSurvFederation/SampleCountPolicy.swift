@@ -4,7 +4,7 @@
 /// Sample-weighted FedAvg (McMahan et al., 2017) weighs site k by `n_k / n`,
 /// so the coordinator learns every participating site's `n_k`: the number of
 /// patients the site trained on in that round. Over several rounds that is a
-/// side channel. A count that changes by one between two rounds tells the
+/// side channel. A count that changes by one between two rounds shows the
 /// coordinator that one patient entered or left the site's cohort (a
 /// differencing attack), and together with public facts such as which
 /// tissue source sites a hospital covers, a count can narrow down who is in
@@ -37,7 +37,7 @@ public enum SampleCountPolicy: Equatable, Sendable, CustomStringConvertible {
     ///
     /// - Throws: `FederationError.invalidConfiguration` naming the granularity.
     public func validate() throws {
-        if case let .rounded(granularity) = self, granularity < 1 {
+        if case .rounded(let granularity) = self, granularity < 1 {
             throw FederationError.invalidConfiguration(
                 field: "sample count granularity", value: "\(granularity)", requirement: "at least 1")
         }
@@ -50,7 +50,7 @@ public enum SampleCountPolicy: Equatable, Sendable, CustomStringConvertible {
     public func reportedCount(trueCount: Int) -> Int {
         precondition(trueCount > 0, "a site reports a sample count only when it trained on at least one sample")
         switch self {
-        case let .rounded(granularity):
+        case .rounded(let granularity):
             precondition(granularity >= 1, "sample count granularity must be at least 1, got \(granularity)")
             let nearest = (trueCount + granularity / 2) / granularity * granularity
             return max(granularity, nearest)
@@ -65,7 +65,7 @@ public enum SampleCountPolicy: Equatable, Sendable, CustomStringConvertible {
     /// a misconfigured site, so it rejects them.
     public func accepts(reportedCount: Int) -> Bool {
         switch self {
-        case let .rounded(granularity):
+        case .rounded(let granularity):
             return granularity >= 1 && reportedCount >= granularity && reportedCount % granularity == 0
         case .equalWeights:
             return reportedCount == 1
@@ -84,7 +84,7 @@ public enum SampleCountPolicy: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .rounded(granularity): "counts rounded to a multiple of \(granularity)"
+        case .rounded(let granularity): "counts rounded to a multiple of \(granularity)"
         case .equalWeights: "equal weights (every site reports 1)"
         }
     }

@@ -13,8 +13,8 @@
 ///
 /// Small k: because β < 0.5, at least one value always remains. When
 /// k < 1/β, b is 0 and nothing is trimmed, so the result is the plain
-/// unweighted mean with no robustness. `trimCount(updateCount:)` tells the
-/// shell how many values each end loses, so it can log that case. Stateless.
+/// unweighted mean with no robustness. `trimCount(updateCount:)` returns
+/// how many values each end loses, so it can log that case. Stateless.
 public struct TrimmedMean: AggregationStrategy {
     public let trimFraction: Double
 
@@ -34,7 +34,7 @@ public struct TrimmedMean: AggregationStrategy {
 
     public var serverState: [String: [Float]] { [:] }
 
-    /// The number of values dropped at each end, `⌊β k⌋`, for `updateCount` updates.
+    /// Returns the number of values dropped at each end, `⌊β k⌋`, for `updateCount` updates.
     public func trimCount(updateCount: Int) -> Int {
         Int((trimFraction * Double(updateCount)).rounded(.down))
     }

@@ -34,7 +34,7 @@ public enum NonFiniteKind: String, Equatable, Sendable {
     case negativeInfinity = "-infinity"
 }
 
-/// What is wrong with an update. Descriptions name tensors, shapes, positions
+/// A problem found in an update. Descriptions name tensors, shapes, positions
 /// and norms, never parameter values.
 public enum UpdateProblem: Equatable, Sendable, CustomStringConvertible {
     case duplicateTensor(name: String)
@@ -52,23 +52,23 @@ public enum UpdateProblem: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .duplicateTensor(name):
+        case .duplicateTensor(let name):
             return "tensor '\(shorten(name))' appears more than once in the update"
-        case let .missingTensor(name):
+        case .missingTensor(let name):
             return "tensor '\(shorten(name))' is missing from the update"
-        case let .unexpectedTensor(name):
+        case .unexpectedTensor(let name):
             return "tensor '\(shorten(name))' is not part of the model; the site may run another model version"
-        case let .shapeMismatch(name, expected, received):
+        case .shapeMismatch(let name, let expected, let received):
             return "tensor '\(shorten(name))' has shape \(received), but the model expects \(expected)"
-        case let .elementCountMismatch(name, shape, count):
+        case .elementCountMismatch(let name, let shape, let count):
             return "tensor '\(shorten(name))' declares shape \(shape) but holds \(count) values"
-        case let .nonFiniteValue(name, kind, firstIndex, count):
+        case .nonFiniteValue(let name, let kind, let firstIndex, let count):
             return "tensor '\(shorten(name))' has \(count) non-finite values, the first a \(kind.rawValue) "
                 + "at flat index \(firstIndex); the site's training diverged or the upload is corrupt"
-        case let .maxAbsValueExceeded(name, firstIndex, count, bound):
+        case .maxAbsValueExceeded(let name, let firstIndex, let count, let bound):
             return "tensor '\(shorten(name))' has \(count) values above \(bound) in absolute value, "
                 + "the first at flat index \(firstIndex); check the site's clipping bound"
-        case let .l2NormExceeded(norm, bound, largestTensor):
+        case .l2NormExceeded(let norm, let bound, let largestTensor):
             return "the update's L2 norm \(norm) exceeds the bound \(bound), mostly from tensor "
                 + "'\(shorten(largestTensor))'; check the site's clipping bound"
         }
@@ -106,7 +106,8 @@ public struct UpdateValidator: Sendable {
     /// - Throws: `FederationError.invalidConfiguration` naming the invalid tensor or bound.
     public init(layout: [(name: String, shape: [Int])], maxL2Norm: Double?, maxAbsValue: Double? = nil) throws {
         guard !layout.isEmpty else {
-            throw FederationError.invalidConfiguration(field: "layout", value: "empty", requirement: "at least one tensor")
+            throw FederationError.invalidConfiguration(
+                field: "layout", value: "empty", requirement: "at least one tensor")
         }
         var names: Set<String> = []
         for (name, shape) in layout {
@@ -121,7 +122,8 @@ public struct UpdateValidator: Sendable {
         }
         for (field, bound) in [("maxL2Norm", maxL2Norm), ("maxAbsValue", maxAbsValue)] {
             if let bound, !(bound.isFinite && bound > 0) {
-                throw FederationError.invalidConfiguration(field: field, value: "\(bound)", requirement: "positive and finite")
+                throw FederationError.invalidConfiguration(
+                    field: field, value: "\(bound)", requirement: "positive and finite")
             }
         }
         self.layout = layout
