@@ -104,7 +104,7 @@ public struct RoundStateMachine: Equatable, Sendable {
     public mutating func handle(_ event: Event) -> [RoundAction] {
         switch event {
         case .open(let round, let at, let eligibleSites, let epsilonCost):
-            return open(round: round, at: at, candidates: eligibleSites, epsilonCost: epsilonCost)
+            return open(round: round, at: at, sites: eligibleSites, epsilonCost: epsilonCost)
         case .siteJoined(let site, let at):
             let timeout = applyDeadline(now: at)
             return timeout + siteJoined(site)
@@ -130,8 +130,7 @@ public struct RoundStateMachine: Equatable, Sendable {
 
     // MARK: - Opening
 
-    private mutating func open(round: Int, at: Date, candidates: [SiteCandidate], epsilonCost: Double) -> [RoundAction]
-    {
+    private mutating func open(round: Int, at: Date, sites: [SiteCandidate], epsilonCost: Double) -> [RoundAction] {
         switch state {
         case .open, .collecting, .aggregating, .committing:
             return [.ignoreEvent(.roundInProgress(round: progress!.round, phase: phase))]
@@ -147,7 +146,7 @@ public struct RoundStateMachine: Equatable, Sendable {
         }
 
         let selection = SiteSelection(
-            candidates: candidates, epsilonCost: epsilonCost, maxSites: configuration.maxSites)
+            candidates: sites, epsilonCost: epsilonCost, maxSites: configuration.maxSites)
         var actions = selection.skipped.map { RoundAction.skipSite(site: $0.site, reason: $0.reason) }
         let progress = RoundProgress(
             round: round, openedAt: at, deadline: at.addingTimeInterval(configuration.roundTimeout),
