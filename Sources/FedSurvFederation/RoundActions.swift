@@ -18,7 +18,7 @@ public struct AcceptedUpdate: Equatable, Sendable {
     }
 }
 
-/// What the shell around a `RoundStateMachine` must do after an event.
+/// An instruction to the shell around a `RoundStateMachine`, returned after an event.
 ///
 /// The shell carries out the actions in order. Actions that change durable
 /// state (`acceptUpdate`, `commit`, `failRound`) must be persisted before the

@@ -1,13 +1,13 @@
-/// How sites report their sample counts and how the coordinator turns them
-/// into aggregation weights.
+/// Rule for the sample counts sites report and the aggregation weights the
+/// coordinator derives from them.
 ///
 /// Sample-weighted FedAvg (McMahan et al., 2017) weighs site k by `n_k / n`,
 /// so the coordinator learns every participating site's `n_k`: the number of
 /// patients the site trained on in that round. Over several rounds that is a
 /// side channel. A count that changes by one between two rounds shows the
 /// coordinator that one patient entered or left the site's cohort (a
-/// differencing attack), and together with public facts such as which
-/// tissue source sites a hospital covers, a count can narrow down who is in
+/// differencing attack). Together with public facts, such as which tissue
+/// source sites a hospital covers, a count can also narrow down who is in
 /// the cohort.
 ///
 /// The two policies reduce what a count reveals:
