@@ -1,1 +1,0 @@
-// The FedSurvFederation module; see Package.swift for what it holds.
