@@ -172,7 +172,8 @@ func fingerprint(_ certificate: OpaquePointer) throws(IdentityError) -> String {
 }
 
 extension SubjectAlternativeName {
-    /// Parses an IPv4 or IPv6 address, else a DNS name of labels of letters, digits and `-`.
+    /// Parses an IPv4 or IPv6 address, else a DNS name of labels of letters, digits and `-`
+    /// whose last label is not all digits.
     ///
     /// - Throws: `IdentityError.invalidSubjectAlternativeName` for anything else.
     public init(parsing text: String) throws(IdentityError) {
@@ -192,7 +193,9 @@ extension SubjectAlternativeName {
                         }
                     }
             }
-        guard isDNSName else { throw IdentityError.invalidSubjectAlternativeName(text) }
+        // An all-digit last label is a mistyped IP address such as 1.2.3.256, not a host name.
+        let lastIsNumeric = labels.last.map { !$0.isEmpty && $0.allSatisfy(\.isNumber) } ?? false
+        guard isDNSName, !lastIsNumeric else { throw IdentityError.invalidSubjectAlternativeName(text) }
         self = .dns(text.lowercased())
     }
 }
