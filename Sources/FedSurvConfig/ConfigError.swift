@@ -18,7 +18,7 @@ public struct TOMLPosition: Sendable, Hashable, CustomStringConvertible {
 public enum ConfigError: Error, CustomStringConvertible, Equatable {
     /// The file could not be read at all.
     case unreadable(file: String, reason: String)
-    /// The text is not valid TOML; `message` says what was expected.
+    /// The text is not valid TOML; `message` states what was expected.
     case syntax(file: String, at: TOMLPosition, message: String)
     /// Valid TOML that this reader does not accept in configuration files.
     case unsupported(file: String, at: TOMLPosition, feature: String, hint: String)

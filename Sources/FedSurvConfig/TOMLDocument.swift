@@ -220,7 +220,7 @@ extension TOMLTableReader {
     }
 }
 
-/// The Levenshtein distance between two keys, for "did you mean" suggestions.
+/// Computes the Levenshtein distance between two keys, for "did you mean" suggestions.
 func editDistance(_ first: String, _ second: String) -> Int {
     let a = Array(first)
     let b = Array(second)

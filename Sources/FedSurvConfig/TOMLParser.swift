@@ -1,10 +1,10 @@
 /// A reader for the subset of TOML 1.0 that FedSurv configuration files use.
 ///
 /// Accepted: comments, bare and quoted keys, dotted keys, `[table]` and
-/// `[table.sub]` headers, `[[array.of.tables]]`, basic strings with escapes,
-/// literal strings, decimal integers with `_` separators (and `0x`, `0o`, `0b`
-/// forms), finite floats with fraction and exponent, booleans, arrays (over
-/// several lines, with a trailing comma) and one-line inline tables.
+/// `[table.sub]` headers, and `[[array.of.tables]]`. Values are basic strings
+/// with escapes, literal strings, integers (decimal with `_` separators, or
+/// `0x`, `0o`, `0b`), finite floats with fraction and exponent, booleans,
+/// arrays (over several lines, with a trailing comma) and one-line inline tables.
 ///
 /// Rejected with an error naming the file, line and column: multi-line
 /// strings, dates and times, `inf` and `nan`, duplicate keys and tables that

@@ -33,7 +33,7 @@ public struct TOMLTable: Sendable, Equatable {
     /// The keys in order of definition.
     public private(set) var keys: [String] = []
     private var entries: [String: Entry] = [:]
-    /// Where the table's header (or inline table) starts; nil for the document root.
+    /// The start of the table's header or inline table; nil for the document root.
     public let position: TOMLPosition?
 
     public init(position: TOMLPosition? = nil) {

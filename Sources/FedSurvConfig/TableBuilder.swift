@@ -1,8 +1,8 @@
 /// A mutable table used while parsing; `TOMLParser` turns the tree into `TOMLTable` values at the end.
 ///
 /// The origin records how the table came to exist, because TOML's rules for
-/// extending a table depend on it: a `[header]` may define a table that an
-/// earlier header only implied, dotted keys may extend only tables that dotted
+/// extending a table depend on it. A `[header]` may define a table that an
+/// earlier header only implied. Dotted keys may extend only tables that dotted
 /// keys created, and nothing may extend an inline table.
 final class TableBuilder {
     enum Origin {
@@ -33,8 +33,8 @@ final class TableBuilder {
     var origin: Origin
     /// The dotted name, for messages; empty for the root.
     let name: String
-    /// Where the table was defined; for an implied table that a header later
-    /// defines, the header's position replaces the first use.
+    /// The position of the table's definition. For an implied table that a
+    /// header later defines, the header's position replaces the first use.
     var position: TOMLPosition
     private(set) var keys: [String] = []
     private(set) var slots: [String: Slot] = [:]
@@ -63,7 +63,7 @@ final class TableBuilder {
         slots[key]?.content = .tableArray(elements)
     }
 
-    /// The dotted name of `key` inside this table, with keys quoted where TOML needs it.
+    /// Returns the dotted name of `key` inside this table, with keys quoted where TOML needs it.
     func childName(_ key: String) -> String {
         let part = displayKey(key)
         return name.isEmpty ? part : "\(name).\(part)"

@@ -10,12 +10,12 @@ public struct IssuedCertificate: Sendable, Equatable {
 extension CertificateAuthority {
     /// Issues a certificate for the key and common name in a CSR.
     ///
-    /// Steps: verify the CSR's signature with the key it carries, so a request
-    /// altered in transit is rejected; check that the common name has no live
-    /// certificate; build a v3 certificate with subject `CN=<csr CN>, OU=<role>`,
-    /// `basicConstraints` CA:FALSE, `keyUsage` digitalSignature, `extendedKeyUsage`
-    /// clientAuth (site, operator, auditor) or serverAuth (server), key identifiers
-    /// and the subject alternative names; sign it; record it in the index.
+    /// 1. Verify the CSR's signature with the key it carries, so that a request altered in transit is rejected.
+    /// 2. Check that the common name has no live certificate.
+    /// 3. Build a v3 certificate with subject `CN=<csr CN>, OU=<role>`, `basicConstraints` CA:FALSE,
+    ///    `keyUsage` digitalSignature, `extendedKeyUsage` clientAuth (site, operator, auditor) or
+    ///    serverAuth (server), key identifiers and the subject alternative names.
+    /// 4. Sign it with SHA-256 and record it in the index.
     ///
     /// - Parameters:
     ///   - csrPEM: the PEM request from `makeKeyAndCSR`. Only its subject CN and public key are used.
@@ -25,7 +25,7 @@ extension CertificateAuthority {
     ///   - renew: when a live certificate exists for the CN, issue anyway and revoke the old one,
     ///     so that each common name has at most one live certificate.
     /// - Throws: `IdentityError.badCSRSignature`, `.commonNameInUse`, `.invalidSubjectAlternativeName`,
-    ///   `.invalidValidity`, `.invalidCommonName`, or file and OpenSSL errors.
+    ///   `.invalidValidity`, `.invalidCommonName`, `.unsupportedKey`, or file and OpenSSL errors.
     public func sign(
         csrPEM: String, role: Role, validityDays: Int, subjectAlternativeNames: [String] = [], renew: Bool = false
     ) throws(IdentityError) -> IssuedCertificate {
@@ -152,8 +152,7 @@ extension CertificateAuthority {
             && String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) == "prime256v1"
         guard isP256 else {
             _ = openSSLErrors()
-            throw IdentityError.invalidCommonName(
-                commonName, reason: "the request's key is not ECDSA P-256; create the request with `site-agent csr`")
+            throw IdentityError.unsupportedKey(commonName: commonName)
         }
     }
 }

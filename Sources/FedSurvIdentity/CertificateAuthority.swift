@@ -99,17 +99,17 @@ public struct CertificateAuthority: Sendable {
         self.clock = clock
     }
 
-    /// The CA certificate, PEM.
+    /// Reads the CA certificate as PEM.
     public func certificatePEMText() throws(IdentityError) -> String {
         try readTextFile(certificatePath)
     }
 
-    /// The current revocation list, PEM.
+    /// Reads the current revocation list as PEM.
     public func crlPEMText() throws(IdentityError) -> String {
         try readTextFile(crlPath)
     }
 
-    /// Every certificate issued so far, in serial order.
+    /// Reads every certificate issued so far from the index, in serial order.
     public func issuedCertificates() throws(IdentityError) -> [IssuedCertificateRecord] {
         try CertificateIndex.load(from: indexPath).certificates
     }

@@ -11,6 +11,8 @@ public enum IdentityError: Error, CustomStringConvertible, Equatable {
     /// The CSR's signature does not verify with the public key it carries.
     case badCSRSignature(commonName: String)
     case invalidCommonName(String, reason: String)
+    /// The CSR's key is not ECDSA P-256, the one key type the consortium uses.
+    case unsupportedKey(commonName: String)
     case invalidSubjectAlternativeName(String)
     case invalidValidity(days: Int, reason: String)
     /// An unrevoked, unexpired certificate already exists for this common name.
@@ -35,6 +37,9 @@ public enum IdentityError: Error, CustomStringConvertible, Equatable {
                 + "so it was altered or corrupted; ask the site to create a new one with `site-agent csr`"
         case let .invalidCommonName(name, reason):
             return "invalid common name '\(name)': \(reason)"
+        case let .unsupportedKey(commonName):
+            return "the certificate signing request for '\(commonName)' has a key other than ECDSA P-256; "
+                + "create the request with `site-agent csr`"
         case let .invalidSubjectAlternativeName(name):
             return "invalid subject alternative name '\(name)'; give a DNS name (letters, digits, '-', '.') "
                 + "or an IPv4 or IPv6 address"
@@ -46,7 +51,7 @@ public enum IdentityError: Error, CustomStringConvertible, Equatable {
         case let .notInitialized(directory):
             return "\(directory) is not a FedSurv CA directory; create one with `coordinator ca init --dir \(directory) --name NAME`"
         case let .alreadyInitialized(directory):
-            return "\(directory) already holds a CA key; use another directory, since re-initializing would orphan every issued certificate"
+            return "\(directory) already contains a CA key; use another directory, since re-initializing would orphan every issued certificate"
         case let .unknownSerial(serial, directory):
             return "no certificate with serial \(serial) in \(directory); list them with `coordinator ca list --dir \(directory)`"
         case let .unknownCommonName(name, directory):

@@ -1,7 +1,7 @@
 import COpenSSL
 import Foundation
 
-/// Who a certificate names: common name, role, serial, validity and subject alternative names.
+/// The identity in a certificate: common name, role, serial, validity and subject alternative names.
 ///
 /// Parsing does not verify anything. Use `PeerIdentity.verify` or `TrustStore`
 /// for a certificate from the network, or read the identity of a peer that
@@ -20,8 +20,8 @@ public struct PeerIdentity: Sendable, Equatable {
     /// it: `serverAuth` for `server`, `clientAuth` for every other role.
     ///
     /// - Throws: `IdentityError.missingRole` when the OU is absent, unknown or
-    ///   contradicted; `.invalidCommonName` without a CN; `.openSSL` for a serial
-    ///   beyond 64 bits or an unreadable time.
+    ///   contradicted, and `.invalidCommonName` without a CN. Throws `.openSSL`
+    ///   for a serial beyond 64 bits or an unreadable time.
     public init(certificate: OpaquePointer) throws(IdentityError) {
         let subject = X509_get_subject_name(certificate)
         guard let commonName = nameEntry(subject, nid: NID_commonName) else {

@@ -175,7 +175,7 @@ private final class ErrorCollector {
     var errors: [Int32] = []
 }
 
-/// Records each error and tells OpenSSL to continue, so one pass sees them all.
+/// Records each error and returns 1 so that OpenSSL continues and one pass sees every error.
 ///
 /// Used only in the classification pass, after a strict pass has already rejected the certificate.
 private let collectingCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { ok, context in

@@ -1,7 +1,7 @@
 /// What a certificate holder may do in the consortium.
 ///
 /// The CA writes the role into two places that a TLS peer can read back: the
-/// subject's organizational unit (`OU=site`), which tells the roles apart, and
+/// subject's organizational unit (`OU=site`), which distinguishes the roles, and
 /// the extended key usage, which OpenSSL's TLS stack checks by itself:
 /// `clientAuth` for site, operator and auditor, `serverAuth` for server.
 /// `PeerIdentity` accepts a role only when the two agree.
@@ -21,7 +21,7 @@ public enum Role: String, Codable, Sendable, CaseIterable, CustomStringConvertib
     public var isServer: Bool { self == .server }
 }
 
-/// A subject alternative name, told apart by its syntax when the CA signs.
+/// A subject alternative name; the CA decides between DNS name and IP address by syntax.
 public enum SubjectAlternativeName: Sendable, Hashable, CustomStringConvertible {
     case dns(String)
     /// An IPv4 or IPv6 address in its canonical text form.

@@ -12,7 +12,7 @@ let csrUsage = """
 /// `site-agent csr --dir DIR --name CN`: creates the site key and a certificate signing request.
 ///
 /// - Throws: `UsageError` for missing or unknown options, `IdentityError` when
-///   the name is invalid or DIR already holds a key.
+///   the name is invalid or DIR already contains a key.
 func runCSRCommand(_ arguments: inout Arguments) throws {
     let directory = try arguments.required("dir")
     let name = try arguments.required("name")

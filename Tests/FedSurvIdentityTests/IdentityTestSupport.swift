@@ -2,7 +2,7 @@ import Foundation
 
 @testable import FedSurvIdentity
 
-/// A fresh directory under the system's temporary directory.
+/// Creates a fresh directory under the system's temporary directory.
 func temporaryDirectory(_ label: String = "ca") -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedsurv-\(label)-\(UUID().uuidString)").path
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -13,13 +13,13 @@ func temporaryDirectory(_ label: String = "ca") -> String {
 let issueTime = Date(timeIntervalSince1970: 1_800_000_000)
 let day: TimeInterval = 86400
 
-/// A CA with its clock fixed at `time`, in a new directory.
+/// Creates a CA with its clock fixed at `time`, in a new directory.
 func makeAuthority(name: String = "FedSurv Test Consortium", at time: Date = issueTime) throws -> CertificateAuthority {
     try CertificateAuthority.initialize(
         directory: temporaryDirectory(), commonName: name, validityDays: 3650, clock: { time })
 }
 
-/// A key and CSR for `commonName` in a new site directory.
+/// Creates a key and CSR for `commonName` in a new site directory.
 func makeRequest(_ commonName: String) throws -> KeyAndCSR {
     try makeKeyAndCSR(commonName: commonName, directory: temporaryDirectory("site"))
 }
