@@ -187,6 +187,8 @@ extension TOMLTableReader {
     /// Throws for the first key of this table that is not in `allowed`, so that a
     /// misspelt key fails loudly instead of leaving a default in force.
     ///
+    /// Sub-tables and arrays of tables are keys of their parent, so list their names in `allowed` too.
+    ///
     /// - Throws: `ConfigError.unknownKey` with the key's line and column, the
     ///   closest allowed key when one is within two edits, and the allowed keys.
     public func rejectUnknownKeys(allowed: Set<String>) throws(ConfigError) {

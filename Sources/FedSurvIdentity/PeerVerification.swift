@@ -35,9 +35,10 @@ public enum PeerVerdict: Sendable, Equatable, CustomStringConvertible {
 
 /// The CA certificate and its CRL in an OpenSSL `X509_STORE` with CRL checking on.
 ///
-/// A TLS server can install `store` in its `SSL_CTX` (after `X509_STORE_up_ref`,
-/// since `SSL_CTX_set_cert_store` takes ownership) and call `verify` on the
-/// peer certificate of each connection.
+/// A TLS server can install `store` in its `SSL_CTX` with `SSL_CTX_set1_cert_store`,
+/// which takes its own reference, and read each peer with `PeerIdentity(certificate:)`
+/// or call `verify` on it. The CRL is read once, so after a revocation build a
+/// new `TrustStore` from the reissued `crl.pem`.
 public final class TrustStore: @unchecked Sendable {
     /// The `X509_STORE *`, owned by this object; X509_V_FLAG_CRL_CHECK is set.
     public let store: OpaquePointer

@@ -125,6 +125,24 @@ func parse(_ text: String) throws -> TOMLDocument {
         #expect(try document.tables("missing").isEmpty)
     }
 
+    @Test("sub-table under each array element")
+    func subTablePerElement() throws {
+        let document = try parse(
+            """
+            [[sites]]
+            name = "a"
+            [sites.tls]
+            certificate = "a.pem"
+            [[sites]]
+            name = "b"
+            [sites.tls]
+            certificate = "b.pem"
+            """)
+        let sites = try document.tables("sites")
+        #expect(try sites.map { try $0.requiredTable("tls").string("certificate") } == ["a.pem", "b.pem"])
+        #expect(try sites[1].requiredTable("tls").tablePath == "sites[1].tls")
+    }
+
     @Test("basic strings with escapes")
     func basicStrings() throws {
         let document = try parse(
