@@ -3,10 +3,17 @@ import FedSurvCore
 let usage = """
     usage: coordinator <command> [options]
 
-    The coordinator of a FedSurv consortium. This build has no commands yet:
-    certificate management and `serve` arrive with the federation layer.
+    The coordinator of a FedSurv consortium.
+
+    Commands:
+    \(caUsage)
     """
 
 runTool(name: "coordinator", usage: usage) { words in
-    throw UsageError("unknown command '\(words[0])'")
+    switch words[0] {
+    case "ca":
+        try runCACommand(Array(words.dropFirst()))
+    default:
+        throw UsageError("unknown command '\(words[0])'; run coordinator --help for the list")
+    }
 }

@@ -52,6 +52,12 @@ public struct Arguments {
         return options[name]?.last
     }
 
+    /// Returns every value given for a repeatable option such as `--san A --san B`, in order.
+    public mutating func strings(_ name: String) -> [String] {
+        consumed.insert(name)
+        return options[name] ?? []
+    }
+
     /// Returns the value of `--name`, or throws a usage error naming it.
     public mutating func required(_ name: String) throws(UsageError) -> String {
         guard let value = string(name) else { throw UsageError("missing required option --\(name)") }

@@ -1,1 +1,0 @@
-// The FedSurvConfig module; see Package.swift for what it holds.

@@ -1,1 +1,0 @@
-// The FedSurvIdentity module; see Package.swift for what it holds.
