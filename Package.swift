@@ -55,6 +55,8 @@ let package = Package(
         .target(name: "FedSurvPrivacy", dependencies: ["FedSurvCore", "COpenSSL"]),
         // Append-only privacy-budget ledgers in SQLite, chained by SHA-256.
         .target(name: "FedSurvLedger", dependencies: ["FedSurvCore", "CSQLite", "COpenSSL"]),
+        // Ledger audits: summaries, cross-checks, exports and the HTML report.
+        .target(name: "FedSurvAudit", dependencies: ["FedSurvCore", "FedSurvLedger"]),
         // The TOML subset the configuration files use.
         .target(name: "FedSurvConfig", dependencies: ["FedSurvCore"]),
         // The consortium CA: keys, certificate signing requests, roles, revocation.
@@ -77,7 +79,8 @@ let package = Package(
         .executableTarget(
             name: "Coordinator",
             dependencies: ["FedSurvCore", "FedSurvConfig", "FedSurvIdentity", "FedSurvTransport", "FedSurvFederation"]),
-        .executableTarget(name: "PrivacyAudit", dependencies: ["FedSurvCore", "FedSurvPrivacy"]),
+        .executableTarget(
+            name: "PrivacyAudit", dependencies: ["FedSurvCore", "FedSurvPrivacy", "FedSurvLedger", "FedSurvAudit"]),
 
         // MARK: - Tests
 
@@ -85,6 +88,7 @@ let package = Package(
         .testTarget(name: "FedSurvDataTests", dependencies: ["FedSurvData", "CZlib"]),
         .testTarget(name: "FedSurvNNTests", dependencies: ["FedSurvNN"]),
         .testTarget(name: "FedSurvLedgerTests", dependencies: ["FedSurvLedger"]),
+        .testTarget(name: "FedSurvAuditTests", dependencies: ["FedSurvAudit", "FedSurvLedger"]),
         .testTarget(name: "FedSurvConfigTests", dependencies: ["FedSurvConfig"]),
         .testTarget(name: "FedSurvIdentityTests", dependencies: ["FedSurvIdentity"]),
         .testTarget(name: "FedSurvTransportTests", dependencies: ["FedSurvTransport", "FedSurvIdentity"]),

@@ -1,0 +1,1 @@
+// The FedSurvAudit module; see Package.swift for what it holds.
