@@ -7,6 +7,12 @@ let usage = """
       inspect --data DIR     Print a cohort summary of the TCGA-style files in DIR.
     """
 
-runTool(name: "site-agent", usage: usage) { words in
-    throw UsageError("unknown command '\(words[0])'")
+runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
+    let command = words[0]
+    var arguments = try Arguments(Array(words.dropFirst()))
+    switch command {
+    case "inspect": try InspectCommand.run(&arguments)
+    case "bench-parse": try BenchParseCommand.run(&arguments)
+    default: throw UsageError("unknown command '\(command)'")
+    }
 }
