@@ -98,7 +98,8 @@ struct LineReader {
 
     private func gzipError(_ file: gzFile) -> DataError {
         var code: Int32 = 0
-        let message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown error"
+        var message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown error"
+        if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
         if code == Z_ERRNO {
             return .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
