@@ -66,6 +66,12 @@ enum SmallCohort {
 
         """
 
+    /// Writes the files, loads them and removes them again.
+    static func cohort() throws -> Cohort {
+        let files = folder()
+        return try withExtendedLifetime(files) { try Cohort.load(directory: files.path) }
+    }
+
     static func folder() -> TemporaryFolder {
         let folder = TemporaryFolder()
         folder.write("clinical.tsv", clinical)
