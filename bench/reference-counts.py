@@ -23,12 +23,13 @@ PREFERENCE = {"01": 0, "03": 1, "02": 2, "06": 3}
 
 
 def read_clinical(path):
-    usable, events = set(), 0
+    usable, events, rows = set(), 0, 0
     with open(path) as f:
         header = f.readline().rstrip("\n").split("\t")
         p, os_, t = header.index("bcr_patient_barcode"), header.index("OS"), header.index("OS.time")
         for line in f:
             cells = line.rstrip("\n").split("\t")
+            rows += 1
             try:
                 event, time = float(cells[os_]), float(cells[t])
             except ValueError:
@@ -37,7 +38,7 @@ def read_clinical(path):
                 continue
             usable.add(cells[p])
             events += int(event)
-    return usable, events
+    return usable, events, rows
 
 
 def choose(samples, usable):
@@ -118,8 +119,8 @@ def samples_as_rows(path, usable, threshold):
 
 
 def main(folder):
-    usable, events = read_clinical(f"{folder}/clinical.tsv")
-    print("patients", len(usable), "events", events)
+    usable, events, rows = read_clinical(f"{folder}/clinical.tsv")
+    print("clinical rows", rows, "patients", len(usable), "events", events)
     print("mrna present/features/kept", xena(f"{folder}/mrna_rsem.xena.tsv.gz", usable, True, 7.0, 0.5))
     print("mirna present/features/kept", xena(f"{folder}/mirna_rpm.xena.tsv.gz", usable, True, 0.0, 0.5))
     print("cnv present/features/kept", samples_as_rows(f"{folder}/cnv_gene.samples.tsv.gz", usable, 0.05))

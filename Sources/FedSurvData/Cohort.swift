@@ -1,3 +1,4 @@
+import FedSurvCore
 import Foundation
 
 /// A raw cohort: usable clinical rows plus the omics matrices as read, and
@@ -43,10 +44,17 @@ public struct Cohort: Sendable {
     }
 
     public static func load(_ files: CohortFiles) throws -> Cohort {
+        let logger = Logger(label: "fedsurv.data")
         let clinical = try ClinicalReader.read(path: files.clinical)
+        logger.debug("clinical table read", ["file": files.clinical, "rows": clinical.rowCount, "usable": clinical.records.count])
         var omics: [Modality: OmicsMatrix] = [:]
         for (modality, path) in files.omics {
-            omics[modality] = try OmicsReader.read(path: path)
+            let matrix = try OmicsReader.read(path: path)
+            logger.debug(
+                "omics file read",
+                ["file": path, "modality": modality.rawValue, "features": matrix.featureNames.count,
+                 "samples": matrix.samples.count, "orientation": matrix.orientation.rawValue])
+            omics[modality] = matrix
         }
         return Cohort(clinical: clinical, omics: omics)
     }
@@ -123,6 +131,10 @@ public struct CohortFiles: Sendable, Equatable {
     ///
     /// - Throws: `DataError.noClinicalFile` or `.ambiguousFiles` when a prefix matches twice.
     public static func discover(in directory: String) throws -> CohortFiles {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DataError.folderNotFound(path: directory)
+        }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()

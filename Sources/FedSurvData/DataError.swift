@@ -6,6 +6,7 @@
 /// names) appear because they are what the user must fix.
 public enum DataError: Error, CustomStringConvertible, Equatable {
     case fileNotFound(path: String)
+    case folderNotFound(path: String)
     case unreadable(path: String, reason: String)
     case truncatedGzip(path: String, reason: String)
     case emptyFile(path: String)
@@ -28,6 +29,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .fileNotFound(let path):
             return "\(path): file not found; check the path and the file name"
+        case .folderNotFound(let path):
+            return "\(path): folder not found; pass the folder that holds clinical*.tsv and the omics files"
         case .unreadable(let path, let reason):
             return "\(path): cannot be read (\(reason)); check that the file exists and is readable"
         case .truncatedGzip(let path, let reason):

@@ -25,17 +25,26 @@ enum FloatParser {
         return value
     }
 
-    /// Parses a cell: a number, or missing (`NA`, `NaN`, `nan` or empty).
+    /// Parses a whole cell: a number, or missing (`NA`, `NaN`, `nan` or empty).
     static func parse(_ cell: UnsafeBufferPointer<UInt8>) -> Cell {
-        let count = cell.count
-        guard count > 0, let base = cell.baseAddress else { return .missing }
-        var index = 0
+        guard let base = cell.baseAddress else { return .missing }
+        let end = base + cell.count
+        let (result, cellEnd) = parseCell(from: base, end: end)
+        return cellEnd == end ? result : .invalid
+    }
+
+    /// Parses the cell that starts at `start` and ends at the next tab or at `end`.
+    ///
+    /// Scanning for the tab and reading the number happen in one pass, which is
+    /// what makes the reader fast on short numeric cells.
+    /// - Returns: the outcome and the end of the cell (the tab, or `end`).
+    @inline(__always)
+    static func parseCell(from start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> (Cell, UnsafePointer<UInt8>) {
+        var p = start
         var negative = false
-        if base[0] == UInt8(ascii: "-") {
-            negative = true
-            index = 1
-        } else if base[0] == UInt8(ascii: "+") {
-            index = 1
+        if p < end && (p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+")) {
+            negative = p.pointee == UInt8(ascii: "-")
+            p += 1
         }
 
         // 1) Digits before and after the point, into one mantissa.
@@ -44,60 +53,76 @@ enum FloatParser {
         var significant = 0
         var exponent = 0
         var overflowDigits = false
-        while index < count, base[index] &- 48 < 10 {
-            let digit = UInt64(base[index] &- 48)
+        while p < end, p.pointee &- 48 < 10 {
+            let digit = UInt64(p.pointee &- 48)
             if significant > 0 || digit != 0 { significant += 1 }
             if significant <= 19 { mantissa = mantissa &* 10 &+ digit } else { exponent += 1; overflowDigits = true }
             digits += 1
-            index += 1
+            p += 1
         }
-        if index < count, base[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < count, base[index] &- 48 < 10 {
-                let digit = UInt64(base[index] &- 48)
+        if p < end, p.pointee == UInt8(ascii: ".") {
+            p += 1
+            while p < end, p.pointee &- 48 < 10 {
+                let digit = UInt64(p.pointee &- 48)
                 if significant > 0 || digit != 0 { significant += 1 }
                 if significant <= 19 { mantissa = mantissa &* 10 &+ digit; exponent -= 1 } else { overflowDigits = true }
                 digits += 1
-                index += 1
+                p += 1
             }
         }
-        guard digits > 0 else { return missingOrInvalid(cell) }
 
         // 2) Optional exponent.
-        if index < count, base[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
+        var exponentValid = true
+        if digits > 0, p < end, p.pointee | 0x20 == UInt8(ascii: "e") {
+            p += 1
             var exponentNegative = false
-            if index < count, base[index] == UInt8(ascii: "-") || base[index] == UInt8(ascii: "+") {
-                exponentNegative = base[index] == UInt8(ascii: "-")
-                index += 1
+            if p < end, p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
+                exponentNegative = p.pointee == UInt8(ascii: "-")
+                p += 1
             }
             var written = 0
             var value = 0
-            while index < count, base[index] &- 48 < 10 {
-                if value < 100_000 { value = value * 10 + Int(base[index] &- 48) }
+            while p < end, p.pointee &- 48 < 10 {
+                if value < 100_000 { value = value * 10 + Int(p.pointee &- 48) }
                 written += 1
-                index += 1
+                p += 1
             }
-            guard written > 0 else { return .invalid }
+            exponentValid = written > 0
             exponent += exponentNegative ? -value : value
         }
-        guard index == count else { return .invalid }
 
-        // 3) Exact fast path, else strtof.
+        // 3) A number must fill the cell; otherwise classify the whole cell.
+        guard p == end || p.pointee == 0x09, digits > 0, exponentValid else {
+            let cellEnd = findTab(from: p, end: end)
+            return (classify(UnsafeBufferPointer(start: start, count: cellEnd - start)), cellEnd)
+        }
         if !overflowDigits, mantissa < (1 << 53), exponent >= -22, exponent <= 22 {
             var result = Double(mantissa)
             result = exponent < 0 ? result / powersOfTen[-exponent] : result * powersOfTen[exponent]
-            return .value(Float(negative ? -result : result))
+            return (.value(Float(negative ? -result : result)), p)
         }
-        return slowParse(cell)
+        return (slowParse(UnsafeBufferPointer(start: start, count: p - start)), p)
     }
 
-    private static func missingOrInvalid(_ cell: UnsafeBufferPointer<UInt8>) -> Cell {
-        let text = Array(cell)
-        if text == Array("NA".utf8) || text == Array("NaN".utf8) || text == Array("nan".utf8) {
+    private static func findTab(from p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        guard p < end, let tab = memchr(p, 0x09, end - p) else { return end }
+        return UnsafePointer(tab.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Classifies a cell that is not a plain number: empty or a missing marker, else invalid.
+    private static func classify(_ cell: UnsafeBufferPointer<UInt8>) -> Cell {
+        switch cell.count {
+        case 0:
             return .missing
+        case 2:
+            return cell[0] == UInt8(ascii: "N") && cell[1] == UInt8(ascii: "A") ? .missing : .invalid
+        case 3:
+            let isNaN = cell[0] | 0x20 == UInt8(ascii: "n") && cell[1] | 0x20 == UInt8(ascii: "a")
+                && cell[2] | 0x20 == UInt8(ascii: "n")
+            return isNaN ? .missing : .invalid
+        default:
+            return .invalid
         }
-        return .invalid
     }
 
     private static func slowParse(_ cell: UnsafeBufferPointer<UInt8>) -> Cell {

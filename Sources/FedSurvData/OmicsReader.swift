@@ -1,3 +1,5 @@
+import Glibc
+
 /// Reads omics matrices in UCSC Xena orientation or with samples as rows.
 ///
 /// The file is tab-separated, plain or gzip-compressed. The first header
@@ -92,27 +94,35 @@ private struct ReaderState {
     // MARK: - Rows
 
     private mutating func readRow(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
-        var cursor = CellCursor(line)
-        let name = String(cell: cursor.nextCell()!)
+        let base = line.baseAddress!
+        let end = base + line.count
+        let tab = memchr(base, 0x09, line.count).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }
+        let name = String(cell: UnsafeBufferPointer(start: base, count: (tab ?? end) - base))
         try checkRowName(name, number)
 
         let width = expectedCells - 1
         var values = [Float](repeating: .nan, count: width)
         var column = 0
-        try values.withUnsafeMutableBufferPointer { output in
-            while let cell = cursor.nextCell() {
-                guard column < width else {
-                    let found = expectedCells + 1 + cursor.countRemaining()
-                    throw DataError.raggedRow(path: path, line: number, expected: expectedCells, found: found)
+        if var p = tab.map({ $0 + 1 }) {
+            try values.withUnsafeMutableBufferPointer { output in
+                while true {
+                    guard column < width else {
+                        var rest = CellCursor(UnsafeBufferPointer(start: p, count: end - p))
+                        let found = expectedCells + rest.countRemaining()
+                        throw DataError.raggedRow(path: path, line: number, expected: expectedCells, found: found)
+                    }
+                    let (cell, cellEnd) = FloatParser.parseCell(from: p, end: end)
+                    switch cell {
+                    case .value(let value): output[column] = value
+                    case .missing: break
+                    case .invalid:
+                        let text = String(String(cell: UnsafeBufferPointer(start: p, count: cellEnd - p)).prefix(32))
+                        throw DataError.nonNumeric(path: path, line: number, column: column + 2, text: text)
+                    }
+                    column += 1
+                    if cellEnd == end { break }
+                    p = cellEnd + 1
                 }
-                switch FloatParser.parse(cell) {
-                case .value(let value): output[column] = value
-                case .missing: break
-                case .invalid:
-                    let text = String(String(cell: cell).prefix(32))
-                    throw DataError.nonNumeric(path: path, line: number, column: column + 2, text: text)
-                }
-                column += 1
             }
         }
         guard column == width else {

@@ -4,7 +4,9 @@ let usage = """
     usage: site-agent <command> [options]
 
     Commands:
-      inspect --data DIR     Print a cohort summary of the TCGA-style files in DIR.
+      inspect --data DIR     Print a cohort summary of the TCGA-style files in DIR:
+                             clinical*.tsv (required) and mrna*, mirna*, cnv*
+                             ending in .tsv or .tsv.gz (each optional).
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in

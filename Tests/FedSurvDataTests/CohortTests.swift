@@ -25,6 +25,13 @@ import Testing
         }
     }
 
+    @Test("folder not found")
+    func noFolder() {
+        #expect(throws: DataError.folderNotFound(path: "/nonexistent/site")) {
+            try CohortFiles.discover(in: "/nonexistent/site")
+        }
+    }
+
     @Test("no clinical file")
     func noClinical() throws {
         let folder = TemporaryFolder()
