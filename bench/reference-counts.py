@@ -3,7 +3,7 @@
 
 Uses the Python standard library only (gzip, math). Run once:
     python3 bench/reference-counts.py /work/shared/data/tcga
-and copy the printed numbers into RealDataTests.swift.
+The printed numbers are the expected values in RealDataTests.swift.
 
 Rules, restated here instead of imported from the Swift code:
 - usable survival: OS is 0 or 1 and OS.time is a finite number >= 0;

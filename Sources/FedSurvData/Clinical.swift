@@ -4,15 +4,15 @@ public struct ClinicalRecord: Sendable, Equatable {
     public var patient: String
     /// TCGA study abbreviation (`type` column), such as `ACC`.
     public var cancerType: String
-    /// Age at diagnosis in years; nil when missing.
+    /// Age at diagnosis in years, or nil when missing.
     public var age: Double?
-    /// Categorical fields; nil when missing or an unknown marker such as `[Not Evaluated]`.
+    /// Categorical fields, nil when missing or an unknown marker such as `[Not Evaluated]`.
     public var gender: String?
     public var race: String?
     public var histologicalType: String?
     /// `OS.time`, days from diagnosis to death or last follow-up.
     public var time: Double
-    /// `OS == 1`: death observed; false means censored.
+    /// True when `OS == 1` (death observed), false when censored.
     public var event: Bool
 }
 
@@ -27,7 +27,7 @@ public enum SurvivalExclusion: String, CaseIterable, Sendable, Codable {
 public struct ClinicalTable: Sendable {
     public var path: String
     public var records: [ClinicalRecord]
-    /// Rows excluded per reason; each row is counted once, under the first failing check
+    /// Rows excluded per reason. Each row is counted once, under the first failing check
     /// in the order time missing, time negative, event invalid.
     public var exclusions: [SurvivalExclusion: Int]
     /// Rows in the file, usable or not.
@@ -88,7 +88,7 @@ public enum ClinicalReader {
             }
             firstLine[patient] = number
 
-            // 3) Validate survival; count exclusions by reason.
+            // 3) Validate survival and count exclusions by reason.
             func field(_ name: String) -> String? { header[name].flatMap { missingToNil(cells[$0]) } }
             let time = field("OS.time").flatMap(Double.init)
             let event = field("OS").flatMap(Double.init)

@@ -5,7 +5,7 @@ import Foundation
 /// for each omics modality the sample chosen for each patient.
 ///
 /// Row `i` of every per-patient array is `clinical.records[i]`, in clinical
-/// file order. Only patients with usable survival are rows; omics samples of
+/// file order. Only patients with usable survival are rows. Omics samples of
 /// other patients are read but never used.
 public struct Cohort: Sendable {
     public var clinical: ClinicalTable
@@ -70,10 +70,10 @@ public struct Cohort: Sendable {
 ///
 /// Rule: among a patient's samples whose type (barcode characters 14-15) is
 /// a tumour type, prefer 01 (primary solid tumour), then 03 (primary blood
-/// cancer), then 02 (recurrent), then 06 (metastatic); among samples of the
-/// best type, take the lowest full barcode in byte order (so vial A before
-/// B and the lowest portion and plate). Normal types 10-14 and all other
-/// types are never chosen.
+/// cancer), then 02 (recurrent), then 06 (metastatic). Among samples of the
+/// best type, take the lowest full barcode in byte order, so vial A comes
+/// before B, then the lowest portion and plate. Normal types 10-14 and all
+/// other types are never chosen.
 public struct SampleSelection: Sendable, Equatable {
     public var samples = 0
     public var normalSamples = 0
@@ -126,8 +126,8 @@ public struct CohortFiles: Sendable, Equatable {
 
     /// Finds the files in `directory` by name prefix: `clinical*.tsv`, and
     /// `mrna*`, `mirna*`, `cnv*` ending in `.tsv` or `.tsv.gz`. Hidden files
-    /// are ignored. The clinical file is required; each omics file is
-    /// optional (a missing modality is absent for every patient).
+    /// are ignored. The clinical file is required. Each omics file is
+    /// optional, and a missing one makes that modality absent for every patient.
     ///
     /// - Throws: `DataError.noClinicalFile` or `.ambiguousFiles` when a prefix matches twice.
     public static func discover(in directory: String) throws -> CohortFiles {

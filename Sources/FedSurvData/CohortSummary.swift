@@ -2,7 +2,7 @@
 ///
 /// Feature counts "after" use the preprocessing defaults
 /// (`OmicsOptions.defaults(for:)`) fitted on every usable patient, because
-/// a summary has no training split; a model fits them on training rows only.
+/// a summary has no training split. A model fits them on training rows only.
 public struct CohortSummary: Sendable {
     public var clinicalPath: String
     public var clinicalRows: Int

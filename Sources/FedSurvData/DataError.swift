@@ -1,9 +1,10 @@
 /// A failure to read or prepare TCGA-style input.
 ///
 /// Every case names the file and, where one exists, the line (1-based) and
-/// column (1-based), and its description says what to do next. Descriptions
-/// never contain cell values of a matrix; identifiers (barcodes, feature
-/// names) appear because they are what the user must fix.
+/// column (1-based), and its description states what to do next.
+/// Descriptions never contain numeric cell values. Identifiers (barcodes,
+/// feature names) and a non-numeric cell's text (first 32 characters) do
+/// appear, because they are what the user must fix.
 public enum DataError: Error, CustomStringConvertible, Equatable {
     case fileNotFound(path: String)
     case folderNotFound(path: String)

@@ -91,7 +91,7 @@ enum FloatParser {
             exponent += exponentNegative ? -value : value
         }
 
-        // 3) A number must fill the cell; otherwise classify the whole cell.
+        // 3) A number must fill the cell, otherwise classify the whole cell.
         guard p == end || p.pointee == 0x09, digits > 0, exponentValid else {
             let cellEnd = findTab(from: p, end: end)
             return (classify(UnsafeBufferPointer(start: start, count: cellEnd - start)), cellEnd)

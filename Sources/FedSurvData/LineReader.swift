@@ -56,7 +56,7 @@ struct LineReader {
             filled += Int(count)
             totalBytes += Int(count)
 
-            // 2) Hand out every complete line; keep the partial tail.
+            // 2) Hand out every complete line and keep the partial tail.
             var start = 0
             while start < filled {
                 let rest = filled - start

@@ -18,7 +18,7 @@ public enum OmicsOrientation: String, Sendable {
 ///
 /// The values stay in file order (one array per file line) so reading never
 /// holds a second copy of the matrix: for `featuresAsRows` `rows[f][s]` is
-/// feature `f` of sample `s`; for `samplesAsRows` it is `rows[s][f]`.
+/// feature `f` of sample `s`, and for `samplesAsRows` it is `rows[s][f]`.
 public struct OmicsMatrix: Sendable {
     public let path: String
     public let orientation: OmicsOrientation

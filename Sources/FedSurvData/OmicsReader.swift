@@ -3,15 +3,17 @@ import Glibc
 /// Reads omics matrices in UCSC Xena orientation or with samples as rows.
 ///
 /// The file is tab-separated, plain or gzip-compressed. The first header
-/// cell is a label (for example `sample`) and is ignored. Cells that are
-/// empty, `NA`, `NaN` or `nan` are missing and stored as `NaN`; any other
-/// cell that is not a decimal number is an error. Blank lines are skipped.
+/// cell is a label (for example `sample`) and is ignored. Empty cells and
+/// `NA`, `NaN` or `nan` are missing and stored as `NaN`. Any other cell that
+/// is not a decimal number is an error. Blank lines are skipped.
 /// A repeated feature name or a repeated full sample barcode is an error,
-/// never merged. Distinct aliquots of one patient are kept; the cohort picks
-/// one per patient later.
+/// never merged. Distinct aliquots of one patient are kept, and the cohort
+/// picks one per patient later.
 public enum OmicsReader {
-    /// Reads `path`; `orientation` nil detects it: barcodes in the header
-    /// mean Xena (features as rows), otherwise samples must be rows.
+    /// Reads the matrix in `path`.
+    ///
+    /// When `orientation` is nil it is detected. Barcodes in the header mean
+    /// Xena (features as rows), otherwise each row must start with a barcode.
     public static func read(path: String, orientation: OmicsOrientation? = nil) throws -> OmicsMatrix {
         var state = ReaderState(path: path, requested: orientation)
         let bytes = try LineReader(path: path).forEachLine { line, number in

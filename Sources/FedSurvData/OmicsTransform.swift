@@ -42,7 +42,7 @@ public struct FittedOmicsTransform: Codable, Sendable, Equatable {
         return fitted
     }
 
-    /// Scales one transformed value with the range of kept feature `index`; missing becomes 0.
+    /// Scales one transformed value with the range of kept feature `index`, mapping missing to 0.
     func scale(_ value: Float, index: Int) -> Float {
         let low = minimums[index]
         let range = maximums[index] - low
@@ -118,7 +118,7 @@ struct FeatureStatistics {
         if x > maximum[feature] { maximum[feature] = x }
     }
 
-    /// Population variance `sum (x - mean)^2 / n`; 0 when nothing was measured.
+    /// Returns the population variance `sum (x - mean)^2 / n`, or 0 when nothing was measured.
     func variance(_ feature: Int) -> Double {
         measured[feature] > 0 ? sumOfSquares[feature] / Double(measured[feature]) : 0
     }

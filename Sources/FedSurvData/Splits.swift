@@ -2,7 +2,7 @@
 /// number generators"): a 64-bit state advanced by the golden-ratio constant
 /// and mixed by two multiply-xorshift rounds.
 ///
-/// Used only to shuffle data splits reproducibly from a seed; it is not a
+/// Used only to shuffle data splits reproducibly from a seed. It is not a
 /// cryptographic generator and must never drive privacy noise.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -38,9 +38,9 @@ public struct Fold: Sendable, Equatable {
 
 /// Splits rows into `k` folds stratified by cancer type and event.
 ///
-/// Steps: 1) group rows by the pair (cancer type, event); 2) visit the groups
+/// Steps: 1) group rows by the pair (cancer type, event). 2) Visit the groups
 /// in sorted order and shuffle each with Fisher-Yates driven by
-/// `SplitMix64(seed:)`; 3) deal the rows to folds round-robin, the counter
+/// `SplitMix64(seed:)`. 3) Deal the rows to folds round-robin, the counter
 /// continuing from one group to the next, so every fold's size differs from
 /// every other's by at most one and each group is spread as evenly as its size
 /// allows. The same inputs and seed give the same folds on every platform.
@@ -74,12 +74,12 @@ public func stratifiedKFold(cancerTypes: [String], events: [Bool], k: Int, seed:
     }
 }
 
-/// Stratified k-fold over a dataset's rows; see `stratifiedKFold(cancerTypes:events:k:seed:)`.
+/// Splits a dataset's rows into stratified folds, as `stratifiedKFold(cancerTypes:events:k:seed:)`.
 public func stratifiedKFold(_ dataset: SurvivalDataset, k: Int, seed: UInt64) -> [Fold] {
     stratifiedKFold(cancerTypes: dataset.cancerType, events: dataset.event, k: k, seed: seed)
 }
 
-/// Stratified k-fold over a raw cohort's rows; see `stratifiedKFold(cancerTypes:events:k:seed:)`.
+/// Splits a raw cohort's rows into stratified folds, as `stratifiedKFold(cancerTypes:events:k:seed:)`.
 public func stratifiedKFold(_ cohort: Cohort, k: Int, seed: UInt64) -> [Fold] {
     stratifiedKFold(
         cancerTypes: cohort.clinical.records.map(\.cancerType), events: cohort.clinical.records.map(\.event), k: k,

@@ -1,4 +1,4 @@
-/// Model-ready data after preprocessing; row `i` of every array is patient `patients[i]`.
+/// Model-ready data after preprocessing. Row `i` of every array is patient `patients[i]`.
 public struct SurvivalDataset: Sendable {
     /// 12-character patient barcodes.
     public var patients: [String]
@@ -8,7 +8,7 @@ public struct SurvivalDataset: Sendable {
     public var event: [Bool]
     /// Raw cancer-type label, kept for stratification.
     public var cancerType: [String]
-    /// `[patient][variable]` codes for cancer type, gender, race and histological type; 0 = unknown.
+    /// `[patient][variable]` codes for cancer type, gender, race and histological type, 0 = unknown.
     public var categorical: [[Int]]
     /// Number of levels per categorical variable, the unknown level included.
     public var categoricalCardinalities: [Int]
@@ -47,7 +47,7 @@ public struct SurvivalDataset: Sendable {
 /// One omics modality after preprocessing.
 public struct OmicsBlock: Sendable {
     public var featureNames: [String]
-    /// Row-major `patients x features`, each value in [0, 1]; all zeros for an absent patient.
+    /// Row-major `patients x features`, each value in [0, 1], all zeros for an absent patient.
     public var values: [Float]
     /// Whether the patient has a sample for this modality.
     public var present: [Bool]
