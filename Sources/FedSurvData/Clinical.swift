@@ -16,6 +16,11 @@ public struct ClinicalRecord: Sendable, Equatable {
     public var event: Bool
 }
 
+extension ClinicalRecord {
+    /// The cancer type, or nil when the `type` cell was empty.
+    var knownCancerType: String? { cancerType.isEmpty ? nil : cancerType }
+}
+
 /// Why a clinical row was left out of the cohort.
 public enum SurvivalExclusion: String, CaseIterable, Sendable, Codable {
     case missingTime = "missing OS.time"
@@ -65,7 +70,12 @@ public enum ClinicalReader {
                 if cells.count == 1 && cells[0].contains(",") {
                     throw DataError.wrongDelimiter(path: path, line: number, found: "commas")
                 }
-                for (index, name) in cells.enumerated() where header[name] == nil { header[name] = index }
+                for (index, name) in cells.enumerated() {
+                    if header[name] != nil && (required + optional).contains(name) {
+                        throw DataError.duplicateColumn(path: path, column: name)
+                    }
+                    header[name] = index
+                }
                 for name in required where header[name] == nil {
                     throw DataError.missingColumn(path: path, column: name)
                 }

@@ -1,4 +1,5 @@
-/// A cohort summary in the manner of Table 1 of Chen et al. (2026).
+/// A cohort summary: patients with usable survival, events, cancer types,
+/// and per omics modality the samples, present patients and feature counts.
 ///
 /// Feature counts "after" use the preprocessing defaults
 /// (`OmicsOptions.defaults(for:)`) fitted on every usable patient, because
@@ -96,6 +97,11 @@ public struct CohortSummary: Sendable {
         }
         lines.append("  events (deaths) \(events), censored \(patients - events), cancer types \(cancerTypes.count)")
         lines.append("")
+        if !modalities.isEmpty {
+            lines.append("One tumour sample per patient: type 01, else 03, 02, 06; ties by lowest barcode; types 10-14 excluded.")
+            lines.append("Feature thresholds are the defaults, fitted here on all usable patients.")
+            lines.append("")
+        }
 
         for summary in modalities {
             let s = summary.selection

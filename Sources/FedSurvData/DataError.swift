@@ -20,11 +20,13 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case duplicateSample(path: String, barcode: String, firstPosition: Int, position: Int)
     case duplicatePatient(path: String, barcode: String, firstLine: Int, line: Int)
     case missingColumn(path: String, column: String)
+    case duplicateColumn(path: String, column: String)
     case noClinicalFile(directory: String)
     case ambiguousFiles(directory: String, prefix: String, matches: [String])
     case invalidRows(count: Int, reason: String)
     case missingFittedFeature(modality: String, feature: String)
     case writeFailed(path: String, reason: String)
+    case invalidPreprocessingFile(path: String)
 
     public var description: String {
         switch self {
@@ -43,7 +45,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case .raggedRow(let path, let line, let expected, let found):
             return "\(path):\(line): row has \(found) cells but the header has \(expected); fix the row or remove it"
         case .nonNumeric(let path, let line, let column, let text):
-            return "\(path):\(line): column \(column): '\(text)' is not a number; use a decimal number, or NA or an empty cell for a missing value"
+            return "\(path):\(line): column \(column): '\(text)' is not a number in Float range; use a decimal number, or NA or an empty cell for a missing value"
         case .notABarcode(let path, let line, let column, let identifier):
             return "\(path):\(line): column \(column): '\(identifier)' is not a TCGA sample barcode (TCGA-XX-XXXX-NN...); use full sample barcodes as sample identifiers"
         case .headerWithoutBarcodes(let path):
@@ -56,6 +58,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "\(path): patient '\(barcode)' appears twice (lines \(firstLine) and \(line)); keep one row per patient"
         case .missingColumn(let path, let column):
             return "\(path): required column '\(column)' is missing from the header; add it or rename the matching column"
+        case .duplicateColumn(let path, let column):
+            return "\(path): column '\(column)' appears twice in the header; keep one of them"
         case .noClinicalFile(let directory):
             return "\(directory): no clinical*.tsv file found; put the clinical table in this folder"
         case .ambiguousFiles(let directory, let prefix, let matches):
@@ -66,6 +70,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "\(modality): feature '\(feature)' was used when the preprocessing was fitted but is missing from this site's file; every site needs the same features"
         case .writeFailed(let path, let reason):
             return "\(path): write failed (\(reason)); check the folder exists and is writable"
+        case .invalidPreprocessingFile(let path):
+            return "\(path): not a valid preprocessing file; fit the preprocessing again and save it with Preprocessing.save(to:)"
         }
     }
 }

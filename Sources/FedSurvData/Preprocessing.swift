@@ -70,7 +70,7 @@ public struct Preprocessing: Codable, Sendable {
         try checkRows(trainingRows, count: cohort.count)
         let records = trainingRows.map { cohort.clinical.records[$0] }
         let categorical = [
-            CategoricalEncoder(variable: "cancer type", values: records.map(\.cancerType)),
+            CategoricalEncoder(variable: "cancer type", values: records.map(\.knownCancerType)),
             CategoricalEncoder(variable: "gender", values: records.map(\.gender)),
             CategoricalEncoder(variable: "race", values: records.map(\.race)),
             CategoricalEncoder(variable: "histological type", values: records.map(\.histologicalType)),
@@ -93,7 +93,7 @@ public struct Preprocessing: Codable, Sendable {
         try Self.checkRows(rows, count: cohort.count)
         let records = rows.map { cohort.clinical.records[$0] }
         let categoricalRows = records.map { record in
-            [record.cancerType, record.gender, record.race, record.histologicalType].enumerated().map {
+            [record.knownCancerType, record.gender, record.race, record.histologicalType].enumerated().map {
                 categorical[$0.offset].code($0.element)
             }
         }
@@ -130,6 +130,29 @@ public struct Preprocessing: Codable, Sendable {
 
     public static func load(jsonData: Data) throws -> Preprocessing {
         try JSONDecoder().decode(Preprocessing.self, from: jsonData)
+    }
+
+    /// Writes the fitted preprocessing as JSON to `path`.
+    ///
+    /// - Throws: `DataError.writeFailed`.
+    public func save(to path: String) throws {
+        do {
+            try jsonData().write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw DataError.writeFailed(path: path, reason: "\(error.localizedDescription)")
+        }
+    }
+
+    /// Reads a preprocessing saved by `save(to:)`.
+    ///
+    /// - Throws: `DataError.fileNotFound`, or `.invalidPreprocessingFile` when the JSON does not decode.
+    public static func load(path: String) throws -> Preprocessing {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DataError.fileNotFound(path: path) }
+        do {
+            return try load(jsonData: data)
+        } catch {
+            throw DataError.invalidPreprocessingFile(path: path)
+        }
     }
 
     private static func checkRows(_ rows: [Int], count: Int) throws {

@@ -110,6 +110,20 @@ import Testing
         #expect(json.contains("\"mirna\""))
     }
 
+    @Test("save and load file")
+    func saveAndLoad() throws {
+        let cohort = try SmallCohort.cohort()
+        let fitted = try Preprocessing.fit(cohort: cohort, trainingRows: [0, 1, 2])
+        let folder = TemporaryFolder()
+        try fitted.save(to: "\(folder.path)/preprocessing.json")
+        let loaded = try Preprocessing.load(path: "\(folder.path)/preprocessing.json")
+        #expect(loaded.omics == fitted.omics)
+        #expect(loaded.categorical == fitted.categorical)
+        #expect(loaded.age == fitted.age)
+        let broken = folder.write("broken.json", "{}")
+        #expect(throws: DataError.invalidPreprocessingFile(path: broken)) { try Preprocessing.load(path: broken) }
+    }
+
     @Test("missing fitted feature")
     func missingFeature() throws {
         let cohort = try SmallCohort.cohort()

@@ -286,6 +286,15 @@ import Testing
         }
     }
 
+    @Test("duplicated clinical column")
+    func duplicatedColumn() throws {
+        let folder = TemporaryFolder()
+        let path = folder.write("clinical.tsv", "bcr_patient_barcode\ttype\tOS\tOS.time\tOS\nTCGA-AA-0001\tACC\t1\t10\t0\n")
+        #expect(throws: DataError.duplicateColumn(path: path, column: "OS")) {
+            try ClinicalReader.read(path: path)
+        }
+    }
+
     @Test("comma-separated clinical file")
     func commaSeparated() throws {
         let folder = TemporaryFolder()

@@ -51,6 +51,22 @@ struct RealDataTests {
         try CohortSummary(cohort: RealData.cohort.get())
     }
 
+    @Test("hospital partition balance")
+    func partition() throws {
+        let cohort = try RealData.cohort.get()
+        let partition = HospitalPartition(patients: cohort.patients, hospitals: 5)
+        var sourceSizes: [String: Int] = [:]
+        for patient in cohort.patients { sourceSizes[PatientBarcode.tissueSourceSite(of: patient), default: 0] += 1 }
+        let sizes = partition.rows.map(\.count)
+        #expect(sizes.reduce(0, +) == cohort.count)
+        // Largest-first greedy: the spread is at most the largest tissue source site.
+        #expect(sizes.max()! - sizes.min()! <= sourceSizes.values.max()!)
+        for (row, patient) in cohort.patients.enumerated() {
+            let hospital = partition.hospitalOfTissueSource[PatientBarcode.tissueSourceSite(of: patient)]!
+            #expect(partition.rows[hospital].contains(row))
+        }
+    }
+
     @Test("fold preprocessing shapes")
     func foldPreprocessing() throws {
         let cohort = try RealData.cohort.get()
