@@ -56,7 +56,7 @@ public struct CohortSummary: Sendable {
         cancerTypes = byType.values.sorted { $0.cancerType < $1.cancerType }
 
         // 2) Per modality, with the default thresholds fitted on all rows.
-        var resolved = Dictionary(uniqueKeysWithValues: Modality.omics.map { ($0, OmicsOptions.defaults(for: $0)) })
+        var resolved = OmicsOptions.defaults
         resolved.merge(options) { _, given in given }
         let fitted = try Preprocessing.fit(cohort: cohort, trainingRows: Array(0..<records.count), options: resolved)
         modalities = Modality.omics.compactMap { modality in

@@ -46,15 +46,4 @@ public struct OmicsMatrix: Sendable {
         case .samplesAsRows: rows[sample][feature]
         }
     }
-
-    /// Copies the values of `feature` for the given samples (NaN where `nil`).
-    public func column(feature: Int, samples indices: [Int?]) -> [Float] {
-        switch orientation {
-        case .featuresAsRows:
-            let row = rows[feature]
-            return indices.map { $0.map { row[$0] } ?? .nan }
-        case .samplesAsRows:
-            return indices.map { $0.map { rows[$0][feature] } ?? .nan }
-        }
-    }
 }

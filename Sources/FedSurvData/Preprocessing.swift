@@ -35,6 +35,11 @@ public struct OmicsOptions: Codable, Sendable, Equatable {
         }
     }
 
+    /// The defaults of every omics modality.
+    public static var defaults: [Modality: OmicsOptions] {
+        Dictionary(uniqueKeysWithValues: Modality.omics.map { ($0, defaults(for: $0)) })
+    }
+
     func transform(_ value: Float) -> Float {
         guard log2Transform else { return value }
         return value > -1 ? log2(value + 1) : .nan
@@ -65,7 +70,7 @@ public struct Preprocessing: Codable, Sendable {
     /// - Throws: `DataError.invalidRows` when an index is outside the cohort.
     public static func fit(
         cohort: Cohort, trainingRows: [Int],
-        options: [Modality: OmicsOptions] = Dictionary(uniqueKeysWithValues: Modality.omics.map { ($0, .defaults(for: $0)) })
+        options: [Modality: OmicsOptions] = OmicsOptions.defaults
     ) throws -> Preprocessing {
         try checkRows(trainingRows, count: cohort.count)
         let records = trainingRows.map { cohort.clinical.records[$0] }
@@ -114,7 +119,7 @@ public struct Preprocessing: Codable, Sendable {
     /// Fits on `trainingRows` and applies to them and to `testRows`.
     public static func fitAndApply(
         cohort: Cohort, trainingRows: [Int], testRows: [Int],
-        options: [Modality: OmicsOptions] = Dictionary(uniqueKeysWithValues: Modality.omics.map { ($0, .defaults(for: $0)) })
+        options: [Modality: OmicsOptions] = OmicsOptions.defaults
     ) throws -> (preprocessing: Preprocessing, train: SurvivalDataset, test: SurvivalDataset) {
         let fitted = try fit(cohort: cohort, trainingRows: trainingRows, options: options)
         return (fitted, try fitted.apply(cohort: cohort, rows: trainingRows), try fitted.apply(cohort: cohort, rows: testRows))

@@ -7,6 +7,10 @@ let usage = """
       inspect --data DIR     Print a cohort summary of the TCGA-style files in DIR:
                              clinical*.tsv (required) and mrna*, mirna*, cnv*
                              ending in .tsv or .tsv.gz (each optional).
+      partition --data DIR --sites K --output DIR
+                             Split the cohort in DIR into K simulated hospitals
+                             by tissue source site (default 5) and write one
+                             folder of input files per hospital under --output.
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
@@ -14,6 +18,7 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     var arguments = try Arguments(Array(words.dropFirst()))
     switch command {
     case "inspect": try InspectCommand.run(&arguments)
+    case "partition": try PartitionCommand.run(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'")
     }
