@@ -11,6 +11,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case truncatedGzip(path: String, reason: String)
     case emptyFile(path: String)
+    case noDataRows(path: String)
     case wrongDelimiter(path: String, line: Int, found: String)
     case raggedRow(path: String, line: Int, expected: Int, found: Int)
     case nonNumeric(path: String, line: Int, column: Int, text: String)
@@ -40,6 +41,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "\(path): gzip data is truncated or corrupt (\(reason)); download the file again"
         case .emptyFile(let path):
             return "\(path): the file is empty; expected a header line and data rows"
+        case .noDataRows(let path):
+            return "\(path): the file has a header but no data rows; check that the download finished"
         case .wrongDelimiter(let path, let line, let found):
             return "\(path):\(line): no tab found but \(found) are present; the file must be tab-separated (TSV), convert it first"
         case .raggedRow(let path, let line, let expected, let found):

@@ -153,6 +153,7 @@ private struct ReaderState {
 
     func finish(bytesRead: Int) throws -> OmicsMatrix {
         guard headerSeen else { throw DataError.emptyFile(path: path) }
+        guard !rows.isEmpty else { throw DataError.noDataRows(path: path) }
         switch orientation {
         case .featuresAsRows:
             return OmicsMatrix(

@@ -20,6 +20,6 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     case "inspect": try InspectCommand.run(&arguments)
     case "partition": try PartitionCommand.run(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
-    default: throw UsageError("unknown command '\(command)'")
+    default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
 }

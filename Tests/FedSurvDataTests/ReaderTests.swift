@@ -198,6 +198,13 @@ import Testing
         #expect(throws: DataError.emptyFile(path: gzip)) { try OmicsReader.read(path: gzip) }
     }
 
+    @Test("header without rows")
+    func headerOnly() throws {
+        let folder = TemporaryFolder()
+        let path = folder.write("m.tsv", "sample\tTCGA-AA-0001-01A\n")
+        #expect(throws: DataError.noDataRows(path: path)) { try OmicsReader.read(path: path) }
+    }
+
     @Test("comma-separated file")
     func wrongDelimiter() throws {
         let folder = TemporaryFolder()
