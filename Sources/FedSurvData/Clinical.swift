@@ -24,6 +24,7 @@ extension ClinicalRecord {
 /// Why a clinical row was left out of the cohort.
 public enum SurvivalExclusion: String, CaseIterable, Sendable, Codable {
     case missingTime = "missing OS.time"
+    case invalidTime = "OS.time not a finite number"
     case negativeTime = "negative OS.time"
     case invalidEvent = "OS missing or not 0/1"
 }
@@ -33,7 +34,7 @@ public struct ClinicalTable: Sendable {
     public var path: String
     public var records: [ClinicalRecord]
     /// Rows excluded per reason. Each row is counted once, under the first failing check
-    /// in the order time missing, time negative, event invalid.
+    /// in the order time missing, time not a number, time negative, event invalid.
     public var exclusions: [SurvivalExclusion: Int]
     /// Rows in the file, usable or not.
     public var rowCount: Int
@@ -44,9 +45,10 @@ public struct ClinicalTable: Sendable {
 /// Required columns: `bcr_patient_barcode`, `type`, `OS`, `OS.time`. Optional:
 /// `age_at_initial_pathologic_diagnosis`, `gender`, `race`, `histological_type`
 /// (absent columns read as missing). Other columns are ignored. Empty cells,
-/// `NA` and bracketed markers such as `[Not Available]` are missing. A row
-/// is usable when `OS.time` is a finite number of days >= 0 and `OS` is 0 or
-/// 1 (written `0`, `1`, `0.0` or `1.0`).
+/// `NA` and bracketed markers such as `[Not Available]` are missing, and so
+/// is an age that is not a number >= 0. A row is usable when `OS.time` is a
+/// finite number of days >= 0 and `OS` is 0 or 1 (written `0`, `1`, `0.0`
+/// or `1.0`). Other rows are excluded and counted by reason.
 public enum ClinicalReader {
     static let required = ["bcr_patient_barcode", "type", "OS", "OS.time"]
     static let optional = ["age_at_initial_pathologic_diagnosis", "gender", "race", "histological_type"]
@@ -100,10 +102,12 @@ public enum ClinicalReader {
 
             // 3) Validate survival and count exclusions by reason.
             func field(_ name: String) -> String? { header[name].flatMap { missingToNil(cells[$0]) } }
-            let time = field("OS.time").flatMap(Double.init)
+            let timeText = field("OS.time")
+            let time = timeText.flatMap(Double.init)
             let event = field("OS").flatMap(Double.init)
             let reason: SurvivalExclusion? =
-                if time == nil || !time!.isFinite { .missingTime }
+                if timeText == nil { .missingTime }
+                else if time == nil || !time!.isFinite { .invalidTime }
                 else if time! < 0 { .negativeTime }
                 else if event != 0 && event != 1 { .invalidEvent }
                 else { nil }

@@ -244,14 +244,16 @@ import Testing
             TCGA-AA-0005\tACC\t2\t10
             TCGA-AA-0006\tACC\t\t10
             TCGA-AA-0007\tACC\t0.0\t0
+            TCGA-AA-0008\tACC\t1\tsoon
 
             """)
         let table = try ClinicalReader.read(path: path)
         #expect(table.records.map(\.patient) == ["TCGA-AA-0001", "TCGA-AA-0007"])
         #expect(table.exclusions[.missingTime] == 2)
+        #expect(table.exclusions[.invalidTime] == 1)
         #expect(table.exclusions[.negativeTime] == 1)
         #expect(table.exclusions[.invalidEvent] == 2)
-        #expect(table.rowCount == 7)
+        #expect(table.rowCount == 8)
         #expect(table.records[1].event == false)
         #expect(table.records[0].age == nil)
     }
