@@ -106,11 +106,9 @@ public enum ClinicalReader {
             let time = timeText.flatMap(Double.init)
             let event = field("OS").flatMap(Double.init)
             let reason: SurvivalExclusion? =
-                if timeText == nil { .missingTime }
-                else if time == nil || !time!.isFinite { .invalidTime }
-                else if time! < 0 { .negativeTime }
-                else if event != 0 && event != 1 { .invalidEvent }
-                else { nil }
+                if timeText == nil { .missingTime } else if time == nil || !time!.isFinite {
+                    .invalidTime
+                } else if time! < 0 { .negativeTime } else if event != 0 && event != 1 { .invalidEvent } else { nil }
             if let reason {
                 exclusions[reason, default: 0] += 1
                 return

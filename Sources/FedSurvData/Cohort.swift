@@ -46,14 +46,18 @@ public struct Cohort: Sendable {
     public static func load(_ files: CohortFiles) throws -> Cohort {
         let logger = Logger(label: "fedsurv.data")
         let clinical = try ClinicalReader.read(path: files.clinical)
-        logger.debug("clinical table read", ["file": files.clinical, "rows": clinical.rowCount, "usable": clinical.records.count])
+        logger.debug(
+            "clinical table read",
+            ["file": files.clinical, "rows": clinical.rowCount, "usable": clinical.records.count])
         var omics: [Modality: OmicsMatrix] = [:]
         for (modality, path) in files.omics {
             let matrix = try OmicsReader.read(path: path)
             logger.debug(
                 "omics file read",
-                ["file": path, "modality": modality.rawValue, "features": matrix.featureNames.count,
-                 "samples": matrix.samples.count, "orientation": matrix.orientation.rawValue])
+                [
+                    "file": path, "modality": modality.rawValue, "features": matrix.featureNames.count,
+                    "samples": matrix.samples.count, "orientation": matrix.orientation.rawValue,
+                ])
             omics[modality] = matrix
         }
         return Cohort(clinical: clinical, omics: omics)

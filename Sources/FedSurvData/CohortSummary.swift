@@ -44,8 +44,10 @@ public struct CohortSummary: Sendable {
         // 1) Per cancer type.
         var byType: [String: CancerTypeCount] = [:]
         for (row, record) in records.enumerated() {
-            var entry = byType[record.cancerType] ?? CancerTypeCount(
-                cancerType: record.cancerType, patients: 0, events: 0, present: [:])
+            var entry =
+                byType[record.cancerType]
+                ?? CancerTypeCount(
+                    cancerType: record.cancerType, patients: 0, events: 0, present: [:])
             entry.patients += 1
             if record.event { entry.events += 1 }
             for (modality, chosen) in cohort.chosenSample where chosen[row] != nil {
@@ -98,7 +100,9 @@ public struct CohortSummary: Sendable {
         lines.append("  events (deaths) \(events), censored \(patients - events), cancer types \(cancerTypes.count)")
         lines.append("")
         if !modalities.isEmpty {
-            lines.append("One tumour sample per patient: type 01, else 03, 02, 06; ties by lowest barcode; types 10-14 excluded.")
+            lines.append(
+                "One tumour sample per patient: type 01, else 03, 02, 06; ties by lowest barcode; types 10-14 excluded."
+            )
             lines.append("Feature thresholds are the defaults, fitted here on all usable patients.")
             lines.append("")
         }
@@ -109,7 +113,8 @@ public struct CohortSummary: Sendable {
             lines.append("\(summary.modality.rawValue): \(summary.path)")
             lines.append(
                 "  samples \(s.samples): normal excluded \(s.normalSamples), other types excluded \(s.otherTypeSamples), "
-                    + "without usable clinical row \(s.samplesWithoutClinical), extra tumour samples not chosen \(s.unchosenTumourSamples)")
+                    + "without usable clinical row \(s.samplesWithoutClinical), extra tumour samples not chosen \(s.unchosenTumourSamples)"
+            )
             lines.append("  patients present \(s.patientsPresent) of \(patients)")
             let log = o.log2Transform ? "log2(x+1), " : ""
             lines.append(

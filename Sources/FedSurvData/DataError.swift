@@ -44,37 +44,48 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case .noDataRows(let path):
             return "\(path): the file has a header but no data rows; check that the download finished"
         case .wrongDelimiter(let path, let line, let found):
-            return "\(path):\(line): no tab found but \(found) are present; the file must be tab-separated (TSV), convert it first"
+            return
+                "\(path):\(line): no tab found but \(found) are present; the file must be tab-separated (TSV), convert it first"
         case .raggedRow(let path, let line, let expected, let found):
             return "\(path):\(line): row has \(found) cells but the header has \(expected); fix the row or remove it"
         case .nonNumeric(let path, let line, let column, let text):
-            return "\(path):\(line): column \(column): '\(text)' is not a number in Float range; use a decimal number, or NA or an empty cell for a missing value"
+            return
+                "\(path):\(line): column \(column): '\(text)' is not a number in Float range; use a decimal number, or NA or an empty cell for a missing value"
         case .notABarcode(let path, let line, let column, let identifier):
-            return "\(path):\(line): column \(column): '\(identifier)' is not a TCGA sample barcode (TCGA-XX-XXXX-NN...); use full sample barcodes as sample identifiers"
+            return
+                "\(path):\(line): column \(column): '\(identifier)' is not a TCGA sample barcode (TCGA-XX-XXXX-NN...); use full sample barcodes as sample identifiers"
         case .headerWithoutBarcodes(let path):
-            return "\(path): no TCGA sample barcodes in the header or in the first column; give samples as columns (Xena) or as rows, identified by barcodes such as TCGA-OR-A5J1-01A"
+            return
+                "\(path): no TCGA sample barcodes in the header or in the first column; give samples as columns (Xena) or as rows, identified by barcodes such as TCGA-OR-A5J1-01A"
         case .duplicateFeature(let path, let name, let firstLine, let line):
-            return "\(path): feature '\(name)' appears twice (lines \(firstLine) and \(line)); remove or rename one of them"
+            return
+                "\(path): feature '\(name)' appears twice (lines \(firstLine) and \(line)); remove or rename one of them"
         case .duplicateSample(let path, let barcode, let firstPosition, let position):
-            return "\(path): sample '\(barcode)' appears twice (positions \(firstPosition) and \(position)); remove one of them"
+            return
+                "\(path): sample '\(barcode)' appears twice (positions \(firstPosition) and \(position)); remove one of them"
         case .duplicatePatient(let path, let barcode, let firstLine, let line):
-            return "\(path): patient '\(barcode)' appears twice (lines \(firstLine) and \(line)); keep one row per patient"
+            return
+                "\(path): patient '\(barcode)' appears twice (lines \(firstLine) and \(line)); keep one row per patient"
         case .missingColumn(let path, let column):
-            return "\(path): required column '\(column)' is missing from the header; add it or rename the matching column"
+            return
+                "\(path): required column '\(column)' is missing from the header; add it or rename the matching column"
         case .duplicateColumn(let path, let column):
             return "\(path): column '\(column)' appears twice in the header; keep one of them"
         case .noClinicalFile(let directory):
             return "\(directory): no clinical*.tsv file found; put the clinical table in this folder"
         case .ambiguousFiles(let directory, let prefix, let matches):
-            return "\(directory): several files start with '\(prefix)' (\(matches.joined(separator: ", "))); keep one per modality"
+            return
+                "\(directory): several files start with '\(prefix)' (\(matches.joined(separator: ", "))); keep one per modality"
         case .invalidRows(let count, let reason):
             return "\(count) row indices are invalid (\(reason)); pass indices into the cohort's patient list"
         case .missingFittedFeature(let modality, let feature):
-            return "\(modality): feature '\(feature)' was used when the preprocessing was fitted but is missing from this site's file; every site needs the same features"
+            return
+                "\(modality): feature '\(feature)' was used when the preprocessing was fitted but is missing from this site's file; every site needs the same features"
         case .writeFailed(let path, let reason):
             return "\(path): write failed (\(reason)); check the folder exists and is writable"
         case .invalidPreprocessingFile(let path):
-            return "\(path): not a valid preprocessing file; fit the preprocessing again and save it with Preprocessing.save(to:)"
+            return
+                "\(path): not a valid preprocessing file; fit the preprocessing again and save it with Preprocessing.save(to:)"
         }
     }
 }

@@ -7,9 +7,9 @@ import Glibc
 /// `/ 10^-e`). When `m < 2^53` and `|e| <= 22` both operands are exact
 /// doubles, so the IEEE product or quotient is the correctly rounded double
 /// (Clinger 1990, "How to read floating point numbers accurately").
-/// Rounding that double to `Float` can differ from a direct correctly
-/// rounded `strtof` by one unit in the last place in rare halfway cases,
-/// which is far below the precision of the data. Other inputs fall back to
+/// NOTE: rounding that double to `Float` can differ from a correctly
+/// rounded `strtof` by one unit in the last place in rare halfway cases.
+/// That is far below the precision of the data, so it is accepted for speed. Other inputs fall back to
 /// `strtof` on a NUL-terminated copy.
 enum FloatParser {
     /// The outcome for one cell.
@@ -56,7 +56,12 @@ enum FloatParser {
         while p < end, p.pointee &- 48 < 10 {
             let digit = UInt64(p.pointee &- 48)
             if significant > 0 || digit != 0 { significant += 1 }
-            if significant <= 19 { mantissa = mantissa &* 10 &+ digit } else { exponent += 1; overflowDigits = true }
+            if significant <= 19 {
+                mantissa = mantissa &* 10 &+ digit
+            } else {
+                exponent += 1
+                overflowDigits = true
+            }
             digits += 1
             p += 1
         }
@@ -65,7 +70,12 @@ enum FloatParser {
             while p < end, p.pointee &- 48 < 10 {
                 let digit = UInt64(p.pointee &- 48)
                 if significant > 0 || digit != 0 { significant += 1 }
-                if significant <= 19 { mantissa = mantissa &* 10 &+ digit; exponent -= 1 } else { overflowDigits = true }
+                if significant <= 19 {
+                    mantissa = mantissa &* 10 &+ digit
+                    exponent -= 1
+                } else {
+                    overflowDigits = true
+                }
                 digits += 1
                 p += 1
             }
@@ -117,7 +127,8 @@ enum FloatParser {
         case 2:
             return cell[0] == UInt8(ascii: "N") && cell[1] == UInt8(ascii: "A") ? .missing : .invalid
         case 3:
-            let isNaN = cell[0] | 0x20 == UInt8(ascii: "n") && cell[1] | 0x20 == UInt8(ascii: "a")
+            let isNaN =
+                cell[0] | 0x20 == UInt8(ascii: "n") && cell[1] | 0x20 == UInt8(ascii: "a")
                 && cell[2] | 0x20 == UInt8(ascii: "n")
             return isNaN ? .missing : .invalid
         default:

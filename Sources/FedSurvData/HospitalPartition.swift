@@ -28,7 +28,9 @@ public struct HospitalPartition: Sendable, Equatable {
         var rows = [[Int]](repeating: [], count: k)
         var assignment: [String: Int] = [:]
         for source in order {
-            let smallest = rows.indices.min { rows[$0].count < rows[$1].count || (rows[$0].count == rows[$1].count && $0 < $1) }!
+            let smallest = rows.indices.min {
+                rows[$0].count < rows[$1].count || (rows[$0].count == rows[$1].count && $0 < $1)
+            }!
             rows[smallest].append(contentsOf: rowsOfSource[source]!)
             assignment[source] = smallest
         }
@@ -66,7 +68,8 @@ public struct HospitalPartition: Sendable, Equatable {
     private func writeClinical(cohort: Cohort, rows: [Int], path: String) throws {
         var writer = try TextWriter(path: path)
         writer.write(
-            "bcr_patient_barcode\ttype\tage_at_initial_pathologic_diagnosis\tgender\trace\thistological_type\tOS\tOS.time\n")
+            "bcr_patient_barcode\ttype\tage_at_initial_pathologic_diagnosis\tgender\trace\thistological_type\tOS\tOS.time\n"
+        )
         for row in rows {
             let r = cohort.clinical.records[row]
             let cells = [

@@ -11,8 +11,6 @@ import Glibc
 struct LineReader {
     let path: String
 
-    init(path: String) { self.path = path }
-
     /// Calls `body` with each line (without its terminator) and its 1-based number.
     ///
     /// - Throws: `DataError.fileNotFound`, `.unreadable` or `.truncatedGzip`

@@ -122,7 +122,10 @@ public struct Preprocessing: Codable, Sendable {
         options: [Modality: OmicsOptions] = OmicsOptions.defaults
     ) throws -> (preprocessing: Preprocessing, train: SurvivalDataset, test: SurvivalDataset) {
         let fitted = try fit(cohort: cohort, trainingRows: trainingRows, options: options)
-        return (fitted, try fitted.apply(cohort: cohort, rows: trainingRows), try fitted.apply(cohort: cohort, rows: testRows))
+        return (
+            fitted, try fitted.apply(cohort: cohort, rows: trainingRows),
+            try fitted.apply(cohort: cohort, rows: testRows)
+        )
     }
 
     // MARK: - Saving

@@ -19,8 +19,10 @@ import Testing
     func ambiguous() throws {
         let folder = SmallCohort.folder()
         folder.write("cnv_other.tsv.gz", "")
-        #expect(throws: DataError.ambiguousFiles(
-            directory: folder.path, prefix: "cnv", matches: ["cnv_other.tsv.gz", "cnv_small.tsv"])) {
+        #expect(
+            throws: DataError.ambiguousFiles(
+                directory: folder.path, prefix: "cnv", matches: ["cnv_other.tsv.gz", "cnv_small.tsv"])
+        ) {
             try CohortFiles.discover(in: folder.path)
         }
     }
@@ -55,13 +57,15 @@ import Testing
         #expect(cohort.selection[.mirna]!.patientsPresent == 4)
     }
 
-    @Test("type preference 01, 03, 02, 06", arguments: [
-        (["TCGA-AA-0001-06A", "TCGA-AA-0001-02A", "TCGA-AA-0001-03A", "TCGA-AA-0001-01C"], "TCGA-AA-0001-01C"),
-        (["TCGA-AA-0001-06A", "TCGA-AA-0001-02A", "TCGA-AA-0001-03B"], "TCGA-AA-0001-03B"),
-        (["TCGA-AA-0001-06A", "TCGA-AA-0001-02B", "TCGA-AA-0001-02A"], "TCGA-AA-0001-02A"),
-        (["TCGA-AA-0001-10A", "TCGA-AA-0001-06A"], "TCGA-AA-0001-06A"),
-        (["TCGA-AA-0001-01A-11R-X", "TCGA-AA-0001-01A-01R-Y"], "TCGA-AA-0001-01A-01R-Y"),
-    ])
+    @Test(
+        "type preference 01, 03, 02, 06",
+        arguments: [
+            (["TCGA-AA-0001-06A", "TCGA-AA-0001-02A", "TCGA-AA-0001-03A", "TCGA-AA-0001-01C"], "TCGA-AA-0001-01C"),
+            (["TCGA-AA-0001-06A", "TCGA-AA-0001-02A", "TCGA-AA-0001-03B"], "TCGA-AA-0001-03B"),
+            (["TCGA-AA-0001-06A", "TCGA-AA-0001-02B", "TCGA-AA-0001-02A"], "TCGA-AA-0001-02A"),
+            (["TCGA-AA-0001-10A", "TCGA-AA-0001-06A"], "TCGA-AA-0001-06A"),
+            (["TCGA-AA-0001-01A-11R-X", "TCGA-AA-0001-01A-01R-Y"], "TCGA-AA-0001-01A-01R-Y"),
+        ])
     func preference(barcodes: [String], expected: String) {
         let samples = barcodes.map { SampleBarcode($0)! }
         let result = SampleSelection.choose(samples, rowOfPatient: ["TCGA-AA-0001": 0])

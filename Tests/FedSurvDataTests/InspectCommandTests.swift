@@ -3,6 +3,8 @@ import Testing
 
 /// Runs the built `site-agent` next to the test bundle. There is no SiteAgent
 /// test target, so the command's end-to-end tests live beside the library it drives.
+/// NOTE: they need the executable built first (`swift build --build-tests`)
+/// and fail with that hint when it is missing.
 @Suite struct InspectCommandTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("site-agent")
@@ -19,12 +21,17 @@ import Testing
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+            String(decoding: errorData, as: UTF8.self)
+        )
     }
 
     @Test("inspect prints summary")
     func summary() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build site-agent first: swift build --build-tests")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary.path),
+            "build site-agent first: swift build --build-tests")
         let folder = SmallCohort.folder()
         let result = try run(["inspect", "--data", folder.path])
         #expect(result.status == 0)
@@ -37,7 +44,9 @@ import Testing
 
     @Test("inspect bad folder exits 65")
     func badFolder() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build site-agent first: swift build --build-tests")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary.path),
+            "build site-agent first: swift build --build-tests")
         let result = try run(["inspect", "--data", "/nonexistent/site"])
         #expect(result.status == 65)
         #expect(result.error.contains("/nonexistent/site: folder not found"))
@@ -45,7 +54,9 @@ import Testing
 
     @Test("inspect without --data exits 64")
     func usage() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build site-agent first: swift build --build-tests")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary.path),
+            "build site-agent first: swift build --build-tests")
         let result = try run(["inspect"])
         #expect(result.status == 64)
         #expect(result.error.contains("missing required option --data"))

@@ -13,27 +13,33 @@ import Testing
         #expect(barcode.kind == .tumour(rank: 0))
     }
 
-    @Test("sample kinds by type code", arguments: [
-        (1, SampleKind.tumour(rank: 0)), (3, .tumour(rank: 1)), (2, .tumour(rank: 2)), (6, .tumour(rank: 3)),
-        (10, .normal), (11, .normal), (14, .normal), (5, .other), (50, .other),
-    ])
+    @Test(
+        "sample kinds by type code",
+        arguments: [
+            (1, SampleKind.tumour(rank: 0)), (3, .tumour(rank: 1)), (2, .tumour(rank: 2)), (6, .tumour(rank: 3)),
+            (10, .normal), (11, .normal), (14, .normal), (5, .other), (50, .other),
+        ])
     func kinds(code: Int, kind: SampleKind) {
         #expect(SampleKind(code: code) == kind)
     }
 
-    @Test("non-barcodes rejected", arguments: [
-        "TCGA-OR-A5J1", "TCGA-OR-A5J1-0", "TCGA-OR-A5J1-XXA", "GENE1", "TARGET-OR-A5J1-01A", "TCGA_OR_A5J1_01A", "",
-    ])
+    @Test(
+        "non-barcodes rejected",
+        arguments: [
+            "TCGA-OR-A5J1", "TCGA-OR-A5J1-0", "TCGA-OR-A5J1-XXA", "GENE1", "TARGET-OR-A5J1-01A", "TCGA_OR_A5J1_01A", "",
+        ])
     func rejected(text: String) {
         #expect(SampleBarcode(text) == nil)
     }
 }
 
 @Suite struct FloatParserTests {
-    @Test("numbers match Float(String)", arguments: [
-        "0", "1", "-1", "+2.5", "1.348e+04", "3.31e4", "0.063", "-0.043", "7129", "1E-3", ".5", "5.",
-        "123456789012345678901234", "1e-30", "3.4028234e38", "0.00000000000000000000001234",
-    ])
+    @Test(
+        "numbers match Float(String)",
+        arguments: [
+            "0", "1", "-1", "+2.5", "1.348e+04", "3.31e4", "0.063", "-0.043", "7129", "1E-3", ".5", "5.",
+            "123456789012345678901234", "1e-30", "3.4028234e38", "0.00000000000000000000001234",
+        ])
     func numbers(text: String) {
         let parsed = parse(text)
         guard case .value(let value) = parsed else {
@@ -100,7 +106,9 @@ import Testing
     func longLine() throws {
         let folder = TemporaryFolder()
         let samples = (0..<200_000).map { String(format: "TCGA-AA-%04d-01A-%06d", $0 % 10_000, $0) }
-        let text = "sample\t" + samples.joined(separator: "\t") + "\nG1" + String(repeating: "\t1.5", count: samples.count) + "\n"
+        let text =
+            "sample\t" + samples.joined(separator: "\t") + "\nG1" + String(repeating: "\t1.5", count: samples.count)
+            + "\n"
         let matrix = try OmicsReader.read(path: folder.writeGzip("wide.tsv.gz", text))
         #expect(matrix.samples.count == 200_000)
         #expect(matrix.value(sample: 199_999, feature: 0) == 1.5)
@@ -112,7 +120,8 @@ import Testing
     func truncatedGzip() throws {
         let folder = TemporaryFolder()
         let rows = (0..<5_000).map { "hsa-\($0)\t\($0 % 97)\t\($0 % 89)" }
-        let path = folder.writeGzip("m.tsv.gz", "sample\tTCGA-AA-0001-01A\tTCGA-AA-0002-01A\n" + rows.joined(separator: "\n"))
+        let path = folder.writeGzip(
+            "m.tsv.gz", "sample\tTCGA-AA-0001-01A\tTCGA-AA-0002-01A\n" + rows.joined(separator: "\n"))
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
         #expect(throws: DataError.truncatedGzip(path: path, reason: "unexpected end of file")) {
@@ -159,11 +168,15 @@ import Testing
     func duplicatedSample() throws {
         let folder = TemporaryFolder()
         let path = folder.write("m.tsv", "sample\tTCGA-AA-0001-01A\tTCGA-AA-0002-01A\tTCGA-AA-0001-01A\nG\t1\t2\t3\n")
-        #expect(throws: DataError.duplicateSample(path: path, barcode: "TCGA-AA-0001-01A", firstPosition: 2, position: 4)) {
+        #expect(
+            throws: DataError.duplicateSample(path: path, barcode: "TCGA-AA-0001-01A", firstPosition: 2, position: 4)
+        ) {
             try OmicsReader.read(path: path)
         }
         let rows = folder.write("c.tsv", "sample\tG\nTCGA-AA-0001-01A\t1\nTCGA-AA-0001-01A\t2\n")
-        #expect(throws: DataError.duplicateSample(path: rows, barcode: "TCGA-AA-0001-01A", firstPosition: 2, position: 3)) {
+        #expect(
+            throws: DataError.duplicateSample(path: rows, barcode: "TCGA-AA-0001-01A", firstPosition: 2, position: 3)
+        ) {
             try OmicsReader.read(path: rows)
         }
     }
@@ -271,7 +284,9 @@ import Testing
     @Test("duplicated patient")
     func duplicatedPatient() throws {
         let folder = TemporaryFolder()
-        let path = folder.write("clinical.tsv", "bcr_patient_barcode\ttype\tOS\tOS.time\nTCGA-AA-0001\tACC\t1\t10\nTCGA-AA-0001\tACC\t0\t20\n")
+        let path = folder.write(
+            "clinical.tsv",
+            "bcr_patient_barcode\ttype\tOS\tOS.time\nTCGA-AA-0001\tACC\t1\t10\nTCGA-AA-0001\tACC\t0\t20\n")
         #expect(throws: DataError.duplicatePatient(path: path, barcode: "TCGA-AA-0001", firstLine: 2, line: 3)) {
             try ClinicalReader.read(path: path)
         }
@@ -280,7 +295,8 @@ import Testing
     @Test("patient id not a barcode")
     func notBarcode() throws {
         let folder = TemporaryFolder()
-        let path = folder.write("clinical.tsv", "bcr_patient_barcode\ttype\tOS\tOS.time\nTCGA-AA-0001-01A\tACC\t1\t10\n")
+        let path = folder.write(
+            "clinical.tsv", "bcr_patient_barcode\ttype\tOS\tOS.time\nTCGA-AA-0001-01A\tACC\t1\t10\n")
         #expect(throws: DataError.notABarcode(path: path, line: 2, column: 1, identifier: "TCGA-AA-0001-01A")) {
             try ClinicalReader.read(path: path)
         }
@@ -298,7 +314,8 @@ import Testing
     @Test("duplicated clinical column")
     func duplicatedColumn() throws {
         let folder = TemporaryFolder()
-        let path = folder.write("clinical.tsv", "bcr_patient_barcode\ttype\tOS\tOS.time\tOS\nTCGA-AA-0001\tACC\t1\t10\t0\n")
+        let path = folder.write(
+            "clinical.tsv", "bcr_patient_barcode\ttype\tOS\tOS.time\tOS\nTCGA-AA-0001\tACC\t1\t10\t0\n")
         #expect(throws: DataError.duplicateColumn(path: path, column: "OS")) {
             try ClinicalReader.read(path: path)
         }

@@ -36,9 +36,11 @@ struct RealDataTests {
         #expect(Set(cohort.clinical.records.map(\.cancerType)).count == 33)
     }
 
-    @Test("summary matches reference", arguments: [
-        (Modality.mrna, 290, 20531, 1637), (.mirna, 8537, 1071, 994), (.cnv, 9222, 5000, 5000),
-    ])
+    @Test(
+        "summary matches reference",
+        arguments: [
+            (Modality.mrna, 290, 20531, 1637), (.mirna, 8537, 1071, 994), (.cnv, 9222, 5000, 5000),
+        ])
     func modality(modality: Modality, present: Int, before: Int, after: Int) throws {
         let summary = try RealDataTests.summary.get()
         let entry = try #require(summary.modalities.first { $0.modality == modality })

@@ -84,7 +84,8 @@ import Testing
                     let a = cohort.chosenSample[modality]![original].map { cohort.omics[modality]!.samples[$0] }
                     let b = siteCohort.chosenSample[modality]![row].map { siteCohort.omics[modality]!.samples[$0] }
                     #expect(a == b)
-                    if let i = cohort.chosenSample[modality]![original], let j = siteCohort.chosenSample[modality]![row] {
+                    if let i = cohort.chosenSample[modality]![original], let j = siteCohort.chosenSample[modality]![row]
+                    {
                         let features = cohort.omics[modality]!.featureNames.indices
                         let x = features.map { cohort.omics[modality]!.value(sample: i, feature: $0) }
                         let y = features.map { siteCohort.omics[modality]!.value(sample: j, feature: $0) }
