@@ -6,11 +6,13 @@ import Glibc
 /// `m` and a decimal exponent `e`, and computes `Double(m) * 10^e` (or
 /// `/ 10^-e`). When `m < 2^53` and `|e| <= 22` both operands are exact
 /// doubles, so the IEEE product or quotient is the correctly rounded double
-/// (Clinger 1990, "How to read floating point numbers accurately").
+/// (Clinger 1990, "How to read floating point numbers accurately"). Other
+/// inputs fall back to `strtof` on a NUL-terminated copy, and values outside
+/// the `Float` range are invalid.
+///
 /// NOTE: rounding that double to `Float` can differ from a correctly
 /// rounded `strtof` by one unit in the last place in rare halfway cases.
-/// That is far below the precision of the data, so it is accepted for speed. Other inputs fall back to
-/// `strtof` on a NUL-terminated copy.
+/// That is far below the precision of the data, so it is accepted for speed.
 enum FloatParser {
     /// The outcome for one cell.
     enum Cell {
