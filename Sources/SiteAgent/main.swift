@@ -4,9 +4,22 @@ let usage = """
     usage: site-agent <command> [options]
 
     Commands:
-      inspect --data DIR     Print a cohort summary of the TCGA-style files in DIR.
+      inspect --data DIR     Print a cohort summary of the TCGA-style files in DIR:
+                             clinical*.tsv (required) and mrna*, mirna*, cnv*
+                             ending in .tsv or .tsv.gz (each optional).
+      partition --data DIR --sites K --output DIR
+                             Split the cohort in DIR into K simulated hospitals
+                             by tissue source site (default 5) and write one
+                             folder of input files per hospital under --output.
     """
 
-runTool(name: "site-agent", usage: usage) { words in
-    throw UsageError("unknown command '\(words[0])'")
+runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
+    let command = words[0]
+    var arguments = try Arguments(Array(words.dropFirst()))
+    switch command {
+    case "inspect": try InspectCommand.run(&arguments)
+    case "partition": try PartitionCommand.run(&arguments)
+    case "bench-parse": try BenchParseCommand.run(&arguments)
+    default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
+    }
 }

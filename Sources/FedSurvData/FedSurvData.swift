@@ -1,1 +1,0 @@
-// The FedSurvData module; see Package.swift for what it holds.
