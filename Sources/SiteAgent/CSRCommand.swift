@@ -13,7 +13,6 @@ let csrUsage = """
 ///
 /// - Throws: `UsageError` for missing or unknown options, `IdentityError` when
 ///   the name is invalid or DIR already contains a key.
-// NOTE: SiteAgent/main.swift does not dispatch `csr` to this function yet, so the command is unreachable until it does.
 func runCSRCommand(_ arguments: inout Arguments) throws {
     let directory = try arguments.required("dir")
     let name = try arguments.required("name")

@@ -11,6 +11,7 @@ let usage = """
                              Split the cohort in DIR into K simulated hospitals
                              by tissue source site (default 5) and write one
                              folder of input files per hospital under --output.
+    \(csrUsage)
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
@@ -19,6 +20,7 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     switch command {
     case "inspect": try InspectCommand.run(&arguments)
     case "partition": try PartitionCommand.run(&arguments)
+    case "csr": try runCSRCommand(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
