@@ -1,5 +1,7 @@
 #include "CFedSurvShims.h"
 
+#include <stdlib.h>
+
 CURLcode fedsurv_curl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
 }
@@ -12,6 +14,69 @@ CURLcode fedsurv_curl_setopt_pointer(CURL *handle, CURLoption option, void *valu
     return curl_easy_setopt(handle, option, value);
 }
 
+CURLcode fedsurv_curl_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
 CURLcode fedsurv_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
+}
+
+int fedsurv_ssl_ctx_require_tls13(SSL_CTX *context) {
+    return SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) == 1 ? 1 : 0;
+}
+
+int fedsurv_ssl_ctx_disable_resumption(SSL_CTX *context) {
+    SSL_CTX_set_options(context, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
+    return SSL_CTX_set_num_tickets(context, 0);
+}
+
+int fedsurv_ssl_ctx_set_app_data(SSL_CTX *context, void *data) {
+    return SSL_CTX_set_app_data(context, data);
+}
+
+void *fedsurv_ssl_ctx_get_app_data(const SSL_CTX *context) {
+    return SSL_CTX_get_app_data(context);
+}
+
+SSL *fedsurv_ssl_from_store_context(X509_STORE_CTX *store_context) {
+    return X509_STORE_CTX_get_ex_data(store_context, SSL_get_ex_data_X509_STORE_CTX_idx());
+}
+
+unsigned long fedsurv_xn_flag_rfc2253(void) {
+    return XN_FLAG_RFC2253;
+}
+
+void fedsurv_evhttp_set_timeout_ms(struct evhttp *http, long milliseconds) {
+    struct timeval timeout = {milliseconds / 1000, (milliseconds % 1000) * 1000};
+    evhttp_set_timeout_tv(http, &timeout);
+}
+
+struct fedsurv_once {
+    void (*callback)(void *);
+    void *arg;
+};
+
+static void fedsurv_run_once(evutil_socket_t fd, short events, void *context) {
+    (void)fd;
+    (void)events;
+    struct fedsurv_once once = *(struct fedsurv_once *)context;
+    free(context);
+    once.callback(once.arg);
+}
+
+int fedsurv_event_base_once_now(struct event_base *base, void (*callback)(void *), void *arg) {
+    struct fedsurv_once *once = malloc(sizeof *once);
+    if (once == NULL) {
+        return -1;
+    }
+    once->callback = callback;
+    once->arg = arg;
+    struct timeval now = {0, 0};
+    if (event_base_once(base, -1, EV_TIMEOUT, fedsurv_run_once, once, &now) != 0) {
+        free(once);
+        return -1;
+    }
+    return 0;
 }

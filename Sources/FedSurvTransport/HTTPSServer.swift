@@ -1,0 +1,319 @@
+import CEvent
+import CFedSurvShims
+import COpenSSL
+import FedSurvCore
+import Foundation
+
+/// An HTTPS server with mutual TLS 1.3 on libevent's evhttp, for the coordinator.
+///
+/// Every connection runs a full TLS 1.3 handshake in which the client must
+/// present a certificate that chains to the configured CA (and, when a CRL is
+/// configured, is not revoked); otherwise the handshake fails, no request is
+/// read, and the failure is logged and kept in `recentHandshakeFailures`.
+///
+/// Threads: libevent's loop runs on a thread of its own and does all socket,
+/// TLS and HTTP parsing work. Route handlers run on a concurrent worker queue,
+/// so a slow handler does not stall other connections, and their responses are
+/// handed back to the loop thread, because evhttp objects are not thread-safe.
+///
+/// Limits enforced by libevent 2.1:
+/// - a body larger than `maxBodySize` is read and discarded
+///   (EVHTTP_SERVER_LINGERING_CLOSE), then libevent itself answers
+///   `413 Request Entity Too Large` with an HTML body and closes the
+///   connection, without calling any route handler. Draining first means the
+///   client reliably receives the 413 instead of a connection reset.
+/// - a connection that sends nothing for `timeout` (while reading a request or
+///   idle between keep-alive requests) is closed.
+public final class HTTPSServer: @unchecked Sendable {
+    /// Settings of an `HTTPSServer`.
+    public struct Configuration: Sendable {
+        /// PEM file with the server certificate, optionally followed by intermediates.
+        public var certificatePath: String
+        /// PEM file with the server's private key.
+        public var privateKeyPath: String
+        /// PEM file with the CA certificates that client certificates must chain to.
+        public var clientCAPath: String
+        /// PEM file with CRLs of that CA; when set, every client certificate is
+        /// checked against it (X509_V_FLAG_CRL_CHECK) and a CA without a CRL fails.
+        public var crlPath: String?
+        /// The address to listen on, for example `127.0.0.1` or `0.0.0.0`.
+        public var host: String
+        /// The TCP port; 0 picks a free ephemeral port, reported by `port` after `start()`.
+        public var port: Int
+        /// The maximum request body in bytes; larger bodies get 413.
+        public var maxBodySize: Int
+        /// The maximum size of the request line and headers in bytes.
+        public var maxHeadersSize: Int
+        /// Seconds a connection may wait for request bytes or stay idle between requests.
+        public var timeout: Double
+        public var logger: Logger
+
+        public init(
+            certificatePath: String, privateKeyPath: String, clientCAPath: String, crlPath: String? = nil,
+            host: String = "127.0.0.1", port: Int = 0, maxBodySize: Int = 64 << 20, maxHeadersSize: Int = 64 << 10,
+            timeout: Double = 30, logger: Logger = Logger(label: "fedsurv.transport.server")
+        ) {
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
+            self.clientCAPath = clientCAPath
+            self.crlPath = crlPath
+            self.host = host
+            self.port = port
+            self.maxBodySize = maxBodySize
+            self.maxHeadersSize = maxHeadersSize
+            self.timeout = timeout
+            self.logger = logger
+        }
+    }
+
+    /// Counters since `start()`.
+    public struct Statistics: Sendable, Equatable {
+        /// Requests answered by a route handler.
+        public var handledRequests = 0
+        /// Requests answered with a status of 400 or more, by the router, a handler or libevent.
+        public var rejectedRequests = 0
+        /// Connections that ended with a fatal TLS alert.
+        public var handshakeFailures = 0
+    }
+
+    public let configuration: Configuration
+    let logger: Logger
+
+    // Owned libevent and OpenSSL objects; set in `start()`, freed in `stop()`.
+    var sslContext: OpaquePointer?
+    var eventBase: OpaquePointer?
+    var http: OpaquePointer?
+    private var boundPort = 0
+
+    let lock = NSLock()
+    private var router = Router()
+    private var isRunning = false
+    /// Whether worker threads may still schedule replies on the event base; guarded by `lock`.
+    var acceptsReplies = false
+    var statistics_ = Statistics()
+    var handshakeFailures_: [TLSHandshakeFailure] = []
+    /// Verification errors waiting for the alert that ends their handshake, keyed by `SSL *`; loop thread only.
+    var pendingVerifyErrors: [OpaquePointer: (subject: String, error: String)] = [:]
+    /// True while `sendReply` writes a response, so that the output observer can tell
+    /// responses of ours from those libevent generates itself; loop thread only.
+    var isSendingOwnReply = false
+
+    let workers = DispatchQueue(label: "fedsurv.transport.server.handlers", attributes: .concurrent)
+    let inFlightHandlers = DispatchGroup()
+    private let loopFinished = DispatchSemaphore(value: 0)
+
+    /// Creates a server; it does not open any socket until `start()`.
+    ///
+    /// - Throws: `TransportError.fileNotReadable` when a configured file is
+    ///   missing, `TransportError.invalidConfiguration` for out-of-range limits.
+    public init(configuration: Configuration) throws {
+        self.configuration = configuration
+        self.logger = configuration.logger
+        try Self.requireReadable(configuration.certificatePath, purpose: "server certificate")
+        try Self.requireReadable(configuration.privateKeyPath, purpose: "server private key")
+        try Self.requireReadable(configuration.clientCAPath, purpose: "client CA")
+        if let crlPath = configuration.crlPath {
+            try Self.requireReadable(crlPath, purpose: "CRL")
+        }
+        guard (0...65535).contains(configuration.port) else {
+            throw TransportError.invalidConfiguration("port \(configuration.port) is outside 0...65535")
+        }
+        guard configuration.maxBodySize > 0, configuration.maxHeadersSize > 0 else {
+            throw TransportError.invalidConfiguration("maxBodySize and maxHeadersSize must be positive")
+        }
+        guard configuration.timeout > 0 else {
+            throw TransportError.invalidConfiguration("timeout \(configuration.timeout) s must be positive")
+        }
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// The port the server listens on; valid after `start()`.
+    public var port: Int {
+        lock.withLock { boundPort }
+    }
+
+    public var statistics: Statistics {
+        lock.withLock { statistics_ }
+    }
+
+    /// The latest failed TLS handshakes, oldest first, at most `handshakeFailureHistory` of them.
+    public var recentHandshakeFailures: [TLSHandshakeFailure] {
+        lock.withLock { handshakeFailures_ }
+    }
+
+    static let handshakeFailureHistory = 100
+
+    /// Adds a route; see `Router.register(method:path:handler:)` for the path rules.
+    ///
+    /// - Throws: `TransportError.invalidConfiguration` for an unversioned or duplicate route.
+    public func register(method: HTTPMethod, path: String, handler: @escaping RouteHandler) throws {
+        try lock.withLock { try router.register(method: method, path: path, handler: handler) }
+    }
+
+    func currentRouter() -> Router {
+        lock.withLock { router }
+    }
+
+    // MARK: - Lifecycle
+
+    /// Loads the TLS material, listens, and starts the event loop on its own thread.
+    ///
+    /// - Throws: `TransportError.tlsConfigurationFailed` when OpenSSL rejects a file,
+    ///   `TransportError.bindFailed` when the address cannot be bound.
+    public func start() throws {
+        try lock.withLock {
+            guard !isRunning else { throw TransportError.invalidConfiguration("the server is already running") }
+
+            // 1) TLS context, then event base and evhttp bound to the socket.
+            let context = try makeSSLContext()
+            _ = Self.enableLibeventThreads
+            guard let base = event_base_new() else {
+                SSL_CTX_free(context)
+                throw TransportError.serverSetupFailed("event_base_new failed")
+            }
+            guard let server = evhttp_new(base) else {
+                event_base_free(base)
+                SSL_CTX_free(context)
+                throw TransportError.serverSetupFailed("evhttp_new failed")
+            }
+            sslContext = context
+            eventBase = base
+            http = server
+            configureEvhttp(server)
+
+            guard let socket = evhttp_bind_socket_with_handle(server, configuration.host, UInt16(configuration.port))
+            else {
+                freeResources()
+                throw TransportError.bindFailed(host: configuration.host, port: configuration.port)
+            }
+            boundPort = Self.localPort(of: evhttp_bound_socket_get_fd(socket)) ?? configuration.port
+
+            // 2) The loop thread; it runs until `stop()` asks it to exit.
+            isRunning = true
+            acceptsReplies = true
+            statistics_ = Statistics()
+            let loopBase = RequestHandle(pointer: base)
+            let thread = Thread { [loopBase, loopFinished] in
+                event_base_loop(loopBase.pointer, EVLOOP_NO_EXIT_ON_EMPTY)
+                loopFinished.signal()
+            }
+            thread.name = "fedsurv-https-loop"
+            thread.start()
+        }
+        logger.info(
+            "HTTPS server started",
+            ["net.host": configuration.host, "net.port": port, "tls.crl": configuration.crlPath != nil])
+    }
+
+    /// Waits for running handlers (at most `timeout` seconds), stops the loop,
+    /// closes all connections and frees libevent and OpenSSL objects. Does nothing when not running.
+    public func stop() {
+        let base: OpaquePointer? = lock.withLock {
+            guard isRunning else { return nil }
+            isRunning = false
+            return eventBase
+        }
+        guard let base else { return }
+
+        // 1) Let handlers finish while the loop still sends their replies.
+        let drained = inFlightHandlers.wait(timeout: .now() + configuration.timeout) == .success
+        if !drained {
+            logger.warning("HTTPS server stopping with handlers still running", ["timeout.s": configuration.timeout])
+        }
+
+        // 2) No more replies may be scheduled on the base; then exit the loop and free.
+        lock.withLock { acceptsReplies = false }
+        event_base_loopexit(base, nil)
+        loopFinished.wait()
+        lock.withLock { freeResources() }
+        logger.info("HTTPS server stopped", ["net.port": port])
+    }
+
+    /// Frees evhttp (and with it all connections and pending requests), the base and the TLS context.
+    private func freeResources() {
+        if let http { evhttp_free(http) }
+        if let eventBase { event_base_free(eventBase) }
+        if let sslContext { SSL_CTX_free(sslContext) }
+        http = nil
+        eventBase = nil
+        sslContext = nil
+        pendingVerifyErrors.removeAll()
+    }
+
+    private func configureEvhttp(_ server: OpaquePointer) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        evhttp_set_bevcb(server, makeTLSBufferevent, context)
+        evhttp_set_gencb(server, handleRequest, context)
+        evhttp_set_max_body_size(server, configuration.maxBodySize)
+        evhttp_set_max_headers_size(server, configuration.maxHeadersSize)
+        fedsurv_evhttp_set_timeout_ms(server, Int((configuration.timeout * 1000).rounded()))
+        let methods = EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue | EVHTTP_REQ_PUT.rawValue
+            | EVHTTP_REQ_DELETE.rawValue
+        evhttp_set_allowed_methods(server, UInt16(methods))
+        _ = evhttp_set_flags(server, EVHTTP_SERVER_LINGERING_CLOSE)
+    }
+
+    /// Makes libevent lock its event base, so that worker threads can schedule replies with event_base_once.
+    private static let enableLibeventThreads: Void = {
+        let status = evthread_use_pthreads()
+        precondition(status == 0, "evthread_use_pthreads failed; libevent was built without thread support")
+    }()
+
+    private static func requireReadable(_ path: String, purpose: String) throws {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw TransportError.fileNotReadable(path: path, purpose: purpose)
+        }
+    }
+
+    private static func localPort(of socket: Int32) -> Int? {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        guard status == 0 else { return nil }
+        return SocketAddress.port(of: address)
+    }
+}
+
+/// Text forms of socket addresses.
+enum SocketAddress {
+    static func port(of address: sockaddr_storage) -> Int? {
+        var address = address
+        switch Int32(address.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Returns `address:port` of the remote end of a socket, or `unknown`.
+    static func peer(of socket: Int32) -> String {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(socket, $0, &length) }
+        }
+        guard status == 0 else { return "unknown" }
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        let nameStatus = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+            }
+        }
+        guard nameStatus == 0 else { return "unknown" }
+        return "\(String(cString: host)):\(port(of: address) ?? 0)"
+    }
+}
