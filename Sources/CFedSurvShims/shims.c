@@ -1,7 +1,5 @@
 #include "CFedSurvShims.h"
 
-#include <stdlib.h>
-
 CURLcode fedsurv_curl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
 }
@@ -51,32 +49,4 @@ unsigned long fedsurv_xn_flag_rfc2253(void) {
 void fedsurv_evhttp_set_timeout_ms(struct evhttp *http, long milliseconds) {
     struct timeval timeout = {milliseconds / 1000, (milliseconds % 1000) * 1000};
     evhttp_set_timeout_tv(http, &timeout);
-}
-
-struct fedsurv_once {
-    void (*callback)(void *);
-    void *arg;
-};
-
-static void fedsurv_run_once(evutil_socket_t fd, short events, void *context) {
-    (void)fd;
-    (void)events;
-    struct fedsurv_once once = *(struct fedsurv_once *)context;
-    free(context);
-    once.callback(once.arg);
-}
-
-int fedsurv_event_base_once_now(struct event_base *base, void (*callback)(void *), void *arg) {
-    struct fedsurv_once *once = malloc(sizeof *once);
-    if (once == NULL) {
-        return -1;
-    }
-    once->callback = callback;
-    once->arg = arg;
-    struct timeval now = {0, 0};
-    if (event_base_once(base, -1, EV_TIMEOUT, fedsurv_run_once, once, &now) != 0) {
-        free(once);
-        return -1;
-    }
-    return 0;
 }

@@ -97,6 +97,6 @@ public struct Response: Sendable {
     }
 }
 
-/// A route handler. It runs on a worker queue, not on the event-loop thread,
-/// so it may block for a while without stalling other connections.
+/// A route handler. It runs on one of the server's handler threads, not on the
+/// event-loop thread, so it may block for a while without stalling other connections.
 public typealias RouteHandler = @Sendable (Request) -> Response

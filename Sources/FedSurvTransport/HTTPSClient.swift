@@ -262,6 +262,9 @@ public final class HTTPSClient: Sendable {
     static func classify(_ code: CURLcode, url: String, errorBuffer: String) -> TransportError {
         let message = errorBuffer.isEmpty ? String(cString: curl_easy_strerror(code)) : errorBuffer
         let mentionsAlert = message.localizedCaseInsensitiveContains("alert")
+        if mentionsAlert && [CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING].contains(code) {
+            return .tlsFailed(url: url, message: message)
+        }
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return .timedOut(url: url, message: message)
@@ -271,8 +274,6 @@ public final class HTTPSClient: Sendable {
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE,
             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_USE_SSL_FAILED:
-            return .tlsFailed(url: url, message: message)
-        case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING where mentionsAlert:
             return .tlsFailed(url: url, message: message)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
             CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:

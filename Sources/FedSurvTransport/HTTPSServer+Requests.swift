@@ -1,5 +1,4 @@
 import CEvent
-import CFedSurvShims
 import COpenSSL
 import FedSurvCore
 import Foundation
@@ -8,6 +7,12 @@ import Foundation
 /// another thread; only the loop thread dereferences a request.
 struct RequestHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+}
+
+/// Work that another thread hands to the loop thread.
+enum LoopAction {
+    case reply(PendingReply)
+    case stop
 }
 
 /// A response waiting to be sent on the loop thread.
@@ -77,27 +82,71 @@ extension HTTPSServer {
                 body: Self.body(of: request), peer: peer, peerAddress: peerAddress)
             let finalSummary = summary
             inFlightHandlers.enter()
-            workers.async { [self] in
+            workers?.submit { [self] in
                 let response = handler(incoming)
                 scheduleReply(PendingReply(server: self, request: handle, response: response, summary: finalSummary))
             }
         }
     }
 
-    /// Hands a worker's response to the loop thread through event_base_once.
+    /// Hands a worker's response to the loop thread.
     private func scheduleReply(_ reply: PendingReply) {
-        let scheduled: Bool = lock.withLock {
-            guard acceptsReplies, let eventBase else { return false }
-            let context = Unmanaged.passRetained(reply).toOpaque()
-            guard fedsurv_event_base_once_now(eventBase, sendScheduledReply, context) == 0 else {
-                Unmanaged<PendingReply>.fromOpaque(context).release()
-                return false
-            }
-            return true
-        }
-        if !scheduled {
+        guard enqueueForLoop(.reply(reply), always: false) else {
             logger.warning("response dropped because the server is stopping", reply.summary.metadata(status: 0))
             inFlightHandlers.leave()
+            return
+        }
+    }
+
+    /// Queues `action` and wakes the loop thread. Returns false when replies are
+    /// no longer accepted; `always` queues the action anyway and closes the queue.
+    @discardableResult
+    func enqueueForLoop(_ action: LoopAction, always: Bool) -> Bool {
+        lock.withLock {
+            guard acceptsReplies || always, wakeupPipe[1] >= 0 else { return false }
+            if always { acceptsReplies = false }
+            loopActions.append(action)
+            var byte: UInt8 = 1
+            // A full pipe already holds a pending wake-up, so EAGAIN is harmless.
+            _ = write(wakeupPipe[1], &byte, 1)
+            return true
+        }
+    }
+
+    /// Creates the wake-up pipe and its read event on `base`.
+    func installWakeup(on base: OpaquePointer) -> Bool {
+        var descriptors: [Int32] = [-1, -1]
+        guard pipe(&descriptors) == 0 else { return false }
+        wakeupPipe = descriptors
+        for descriptor in descriptors {
+            guard evutil_make_socket_nonblocking(descriptor) == 0, evutil_make_socket_closeonexec(descriptor) == 0
+            else { return false }
+        }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        guard let event = event_new(base, descriptors[0], Int16(EV_READ | EV_PERSIST), drainLoopActions, context),
+            event_add(event, nil) == 0
+        else { return false }
+        wakeupEvent = event
+        return true
+    }
+
+    /// Runs the queued actions on the loop thread.
+    func runLoopActions() {
+        var bytes = [UInt8](repeating: 0, count: 256)
+        let (actions, readDescriptor): ([LoopAction], Int32) = lock.withLock {
+            defer { loopActions.removeAll() }
+            return (loopActions, wakeupPipe[0])
+        }
+        while read(readDescriptor, &bytes, bytes.count) > 0 {}
+        for action in actions {
+            switch action {
+            case .reply(let reply):
+                lock.withLock { statistics_.handledRequests += 1 }
+                sendReply(reply.request, reply.response, summary: reply.summary)
+                inFlightHandlers.leave()
+            case .stop:
+                if let eventBase { event_base_loopbreak(eventBase) }
+            }
         }
     }
 
@@ -217,10 +266,8 @@ let handleRequest: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> 
     Unmanaged<HTTPSServer>.fromOpaque(context).takeUnretainedValue().dispatch(request)
 }
 
-/// event_base_once callback on the loop thread: sends a worker's response.
-private let sendScheduledReply: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
+/// Read callback of the wake-up pipe, on the loop thread.
+private let drainLoopActions: @convention(c) (Int32, Int16, UnsafeMutableRawPointer?) -> Void = { _, _, context in
     guard let context else { return }
-    let reply = Unmanaged<PendingReply>.fromOpaque(context).takeRetainedValue()
-    reply.server.sendReply(reply.request, reply.response, summary: reply.summary)
-    reply.server.inFlightHandlers.leave()
+    Unmanaged<HTTPSServer>.fromOpaque(context).takeUnretainedValue().runLoopActions()
 }

@@ -8,8 +8,10 @@ import Foundation
 public struct TLSHandshakeFailure: Sendable, Equatable {
     /// The client's `address:port`.
     public var peerAddress: String
-    /// OpenSSL's long description of the alert, for example `certificate required` or `unknown CA`.
+    /// The alert's description, for example `certificate required` or `unknown CA`.
     public var alert: String
+    /// The alert's code from the TLS registry, for example 116 for `certificate_required`.
+    public var alertCode: Int
     /// True when the server sent the alert (it rejected the client), false when the client sent it.
     public var sentByServer: Bool
     /// X509_verify_cert_error_string of the client certificate check, for example
@@ -92,13 +94,14 @@ extension HTTPSServer {
         pendingVerifyErrors[ssl] = (subject, error)
     }
 
-    func noteFatalAlert(ssl: OpaquePointer, alert: String, sentByServer: Bool) {
+    func noteFatalAlert(ssl: OpaquePointer, alertCode: Int, alert: String, sentByServer: Bool) {
         let pending = pendingVerifyErrors.removeValue(forKey: ssl)
         let verifyCode = SSL_get_verify_result(ssl)
         let verifyError = pending?.error
             ?? (verifyCode == X509_V_OK ? nil : String(cString: X509_verify_cert_error_string(verifyCode)))
         let failure = TLSHandshakeFailure(
-            peerAddress: SocketAddress.peer(of: SSL_get_fd(ssl)), alert: alert, sentByServer: sentByServer,
+            peerAddress: SocketAddress.peer(of: SSL_get_fd(ssl)), alert: alert, alertCode: alertCode,
+            sentByServer: sentByServer,
             verifyError: verifyError, certificateSubject: pending?.subject)
 
         lock.withLock {
@@ -111,7 +114,7 @@ extension HTTPSServer {
         logger.warning(
             "TLS handshake failed",
             [
-                "net.peer": failure.peerAddress, "tls.alert": failure.alert,
+                "net.peer": failure.peerAddress, "tls.alert": failure.alert, "tls.alert_code": alertCode,
                 "tls.alert_sender": sentByServer ? "server" : "client",
                 "tls.verify_error": failure.verifyError ?? "none",
                 "tls.peer_subject": failure.certificateSubject ?? "unknown",
@@ -187,6 +190,18 @@ private let recordAlert: @convention(c) (OpaquePointer?, Int32, Int32) -> Void =
     guard let ssl, whereFlags & SSL_CB_ALERT != 0, value >> 8 == SSL3_AL_FATAL,
         let server = HTTPSServer.owner(of: ssl)
     else { return }
-    let alert = String(cString: SSL_alert_desc_string_long(value))
-    server.noteFatalAlert(ssl: ssl, alert: alert, sentByServer: whereFlags & SSL_CB_WRITE != 0)
+    let code = Int(value & 0xff)
+    server.noteFatalAlert(
+        ssl: ssl, alertCode: code, alert: alertDescription(code: code, value: value),
+        sentByServer: whereFlags & SSL_CB_WRITE != 0)
+}
+
+/// Describes an alert; OpenSSL 3.0 names the TLS 1.3 alerts (RFC 8446, section 6) `unknown`, so those are named here.
+private func alertDescription(code: Int, value: Int32) -> String {
+    switch code {
+    case 109: return "missing extension"
+    case 116: return "certificate required"
+    case 120: return "no application protocol"
+    default: return String(cString: SSL_alert_desc_string_long(value))
+    }
 }

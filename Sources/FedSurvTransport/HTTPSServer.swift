@@ -12,9 +12,12 @@ import Foundation
 /// read, and the failure is logged and kept in `recentHandshakeFailures`.
 ///
 /// Threads: libevent's loop runs on a thread of its own and does all socket,
-/// TLS and HTTP parsing work. Route handlers run on a concurrent worker queue,
-/// so a slow handler does not stall other connections, and their responses are
-/// handed back to the loop thread, because evhttp objects are not thread-safe.
+/// TLS and HTTP parsing work. Route handlers run on `handlerThreads` worker
+/// threads, so up to that many slow handlers run at once without stalling
+/// other connections; more requests wait in FIFO order. evhttp objects are not
+/// thread-safe, so workers queue their responses and wake the loop through a
+/// pipe (the self-pipe pattern), and the loop thread sends them. This needs
+/// no libevent thread support (libevent_pthreads is not linked).
 ///
 /// Limits enforced by libevent 2.1:
 /// - a body larger than `maxBodySize` is read and discarded
@@ -46,12 +49,14 @@ public final class HTTPSServer: @unchecked Sendable {
         public var maxHeadersSize: Int
         /// Seconds a connection may wait for request bytes or stay idle between requests.
         public var timeout: Double
+        /// Threads that run route handlers; at most this many handlers run at once.
+        public var handlerThreads: Int
         public var logger: Logger
 
         public init(
             certificatePath: String, privateKeyPath: String, clientCAPath: String, crlPath: String? = nil,
             host: String = "127.0.0.1", port: Int = 0, maxBodySize: Int = 64 << 20, maxHeadersSize: Int = 64 << 10,
-            timeout: Double = 30, logger: Logger = Logger(label: "fedsurv.transport.server")
+            timeout: Double = 30, handlerThreads: Int = 8, logger: Logger = Logger(label: "fedsurv.transport.server")
         ) {
             self.certificatePath = certificatePath
             self.privateKeyPath = privateKeyPath
@@ -62,6 +67,7 @@ public final class HTTPSServer: @unchecked Sendable {
             self.maxBodySize = maxBodySize
             self.maxHeadersSize = maxHeadersSize
             self.timeout = timeout
+            self.handlerThreads = handlerThreads
             self.logger = logger
         }
     }
@@ -88,8 +94,13 @@ public final class HTTPSServer: @unchecked Sendable {
     let lock = NSLock()
     private var router = Router()
     private var isRunning = false
-    /// Whether worker threads may still schedule replies on the event base; guarded by `lock`.
+    /// Whether worker threads may still queue replies for the loop; guarded by `lock`.
     var acceptsReplies = false
+    /// Work for the loop thread, queued by other threads; guarded by `lock`.
+    var loopActions: [LoopAction] = []
+    /// The pipe that wakes the loop thread: workers write to `[1]`, the loop reads `[0]`.
+    var wakeupPipe: [Int32] = [-1, -1]
+    var wakeupEvent: OpaquePointer?
     var statistics_ = Statistics()
     var handshakeFailures_: [TLSHandshakeFailure] = []
     /// Verification errors waiting for the alert that ends their handshake, keyed by `SSL *`; loop thread only.
@@ -98,7 +109,8 @@ public final class HTTPSServer: @unchecked Sendable {
     /// responses of ours from those libevent generates itself; loop thread only.
     var isSendingOwnReply = false
 
-    let workers = DispatchQueue(label: "fedsurv.transport.server.handlers", attributes: .concurrent)
+    /// Runs route handlers; exists while the server runs.
+    var workers: WorkerPool?
     let inFlightHandlers = DispatchGroup()
     private let loopFinished = DispatchSemaphore(value: 0)
 
@@ -120,6 +132,10 @@ public final class HTTPSServer: @unchecked Sendable {
         }
         guard configuration.maxBodySize > 0, configuration.maxHeadersSize > 0 else {
             throw TransportError.invalidConfiguration("maxBodySize and maxHeadersSize must be positive")
+        }
+        guard configuration.handlerThreads >= 1 else {
+            throw TransportError.invalidConfiguration(
+                "handlerThreads \(configuration.handlerThreads) must be at least 1")
         }
         guard configuration.timeout > 0 else {
             throw TransportError.invalidConfiguration("timeout \(configuration.timeout) s must be positive")
@@ -169,7 +185,6 @@ public final class HTTPSServer: @unchecked Sendable {
 
             // 1) TLS context, then event base and evhttp bound to the socket.
             let context = try makeSSLContext()
-            _ = Self.enableLibeventThreads
             guard let base = event_base_new() else {
                 SSL_CTX_free(context)
                 throw TransportError.serverSetupFailed("event_base_new failed")
@@ -183,6 +198,10 @@ public final class HTTPSServer: @unchecked Sendable {
             eventBase = base
             http = server
             configureEvhttp(server)
+            guard installWakeup(on: base) else {
+                freeResources()
+                throw TransportError.serverSetupFailed("cannot create the wake-up pipe: errno \(errno)")
+            }
 
             guard let socket = evhttp_bind_socket_with_handle(server, configuration.host, UInt16(configuration.port))
             else {
@@ -194,6 +213,7 @@ public final class HTTPSServer: @unchecked Sendable {
             // 2) The loop thread; it runs until `stop()` asks it to exit.
             isRunning = true
             acceptsReplies = true
+            workers = WorkerPool(threads: configuration.handlerThreads, name: "fedsurv-https-handler")
             statistics_ = Statistics()
             let loopBase = RequestHandle(pointer: base)
             let thread = Thread { [loopBase, loopFinished] in
@@ -224,16 +244,25 @@ public final class HTTPSServer: @unchecked Sendable {
             logger.warning("HTTPS server stopping with handlers still running", ["timeout.s": configuration.timeout])
         }
 
-        // 2) No more replies may be scheduled on the base; then exit the loop and free.
-        lock.withLock { acceptsReplies = false }
-        event_base_loopexit(base, nil)
+        // 2) No more replies may be queued; ask the loop thread to exit, then free.
+        enqueueForLoop(.stop, always: true)
         loopFinished.wait()
-        lock.withLock { freeResources() }
+        let pool = lock.withLock {
+            freeResources()
+            defer { workers = nil }
+            return workers
+        }
+        pool?.shutdown()
         logger.info("HTTPS server stopped", ["net.port": port])
     }
 
     /// Frees evhttp (and with it all connections and pending requests), the base and the TLS context.
     private func freeResources() {
+        if let wakeupEvent { event_free(wakeupEvent) }
+        for descriptor in wakeupPipe where descriptor >= 0 { close(descriptor) }
+        wakeupEvent = nil
+        wakeupPipe = [-1, -1]
+        loopActions.removeAll()
         if let http { evhttp_free(http) }
         if let eventBase { event_base_free(eventBase) }
         if let sslContext { SSL_CTX_free(sslContext) }
@@ -255,12 +284,6 @@ public final class HTTPSServer: @unchecked Sendable {
         evhttp_set_allowed_methods(server, UInt16(methods))
         _ = evhttp_set_flags(server, EVHTTP_SERVER_LINGERING_CLOSE)
     }
-
-    /// Makes libevent lock its event base, so that worker threads can schedule replies with event_base_once.
-    private static let enableLibeventThreads: Void = {
-        let status = evthread_use_pthreads()
-        precondition(status == 0, "evthread_use_pthreads failed; libevent was built without thread support")
-    }()
 
     private static func requireReadable(_ path: String, purpose: String) throws {
         guard FileManager.default.isReadableFile(atPath: path) else {

@@ -36,10 +36,5 @@ unsigned long fedsurv_xn_flag_rfc2253(void);
 
 /// Sets evhttp's read, write and idle timeout in milliseconds.
 void fedsurv_evhttp_set_timeout_ms(struct evhttp *http, long milliseconds);
-/// Runs `callback(arg)` once on the loop thread of `base` as soon as possible
-/// (event_base_once with a zero timeout). Safe from other threads once
-/// evthread_use_pthreads() was called before the base was created.
-/// Returns 0 on success, -1 on failure.
-int fedsurv_event_base_once_now(struct event_base *base, void (*callback)(void *), void *arg);
 
 #endif
