@@ -208,7 +208,12 @@ public final class HTTPSServer: @unchecked Sendable {
                 freeResources()
                 throw TransportError.bindFailed(host: configuration.host, port: configuration.port)
             }
-            boundPort = Self.localPort(of: evhttp_bound_socket_get_fd(socket)) ?? configuration.port
+            let listener = evhttp_bound_socket_get_fd(socket)
+            boundPort = Self.localPort(of: listener) ?? configuration.port
+            // Accepted sockets inherit TCP_NODELAY on Linux. Without it, a response that
+            // leaves as two TLS records waits about 40 ms for the client's delayed ACK.
+            var noDelay: Int32 = 1
+            setsockopt(listener, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
 
             // 2) The loop thread; it runs until `stop()` asks it to exit.
             isRunning = true
@@ -231,12 +236,11 @@ public final class HTTPSServer: @unchecked Sendable {
     /// Waits for running handlers (at most `timeout` seconds), stops the loop,
     /// closes all connections and frees libevent and OpenSSL objects. Does nothing when not running.
     public func stop() {
-        let base: OpaquePointer? = lock.withLock {
-            guard isRunning else { return nil }
-            isRunning = false
-            return eventBase
+        let wasRunning = lock.withLock {
+            defer { isRunning = false }
+            return isRunning
         }
-        guard let base else { return }
+        guard wasRunning else { return }
 
         // 1) Let handlers finish while the loop still sends their replies.
         let drained = inFlightHandlers.wait(timeout: .now() + configuration.timeout) == .success
@@ -276,6 +280,8 @@ public final class HTTPSServer: @unchecked Sendable {
         let context = Unmanaged.passUnretained(self).toOpaque()
         evhttp_set_bevcb(server, makeTLSBufferevent, context)
         evhttp_set_gencb(server, handleRequest, context)
+        // A response without Content-Type gets none, rather than libevent's default text/html.
+        evhttp_set_default_content_type(server, nil)
         evhttp_set_max_body_size(server, configuration.maxBodySize)
         evhttp_set_max_headers_size(server, configuration.maxHeadersSize)
         fedsurv_evhttp_set_timeout_ms(server, Int((configuration.timeout * 1000).rounded()))
@@ -337,6 +343,6 @@ enum SocketAddress {
             }
         }
         guard nameStatus == 0 else { return "unknown" }
-        return "\(String(cString: host)):\(port(of: address) ?? 0)"
+        return "\(cString(host)):\(port(of: address) ?? 0)"
     }
 }

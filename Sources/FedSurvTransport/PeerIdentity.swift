@@ -108,7 +108,13 @@ func openSSLErrors(fallback: String = "no OpenSSL error recorded") -> String {
     while case let code = ERR_get_error(), code != 0 {
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)
-        messages.append(String(cString: buffer))
+        messages.append(cString(buffer))
     }
     return messages.isEmpty ? fallback : messages.joined(separator: "; ")
+}
+
+/// Decodes a NUL-terminated C string held in an array.
+func cString(_ buffer: [CChar]) -> String {
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
 }

@@ -279,8 +279,8 @@ struct HTTPSTransportTests {
         #expect(proxy.connectTargets == ["127.0.0.1:\(server.port)"])
     }
 
-    @Test("HTTPS_PROXY environment tunnels")
-    func environmentProxy() throws {
+    @Test("proxy environment variable tunnels", arguments: ["HTTPS_PROXY", "https_proxy"])
+    func environmentProxy(variable: String) throws {
         let server = try Harness.startServer(pki)
         defer { server.stop() }
         let proxy = try ConnectProxy()
@@ -293,7 +293,7 @@ struct HTTPSTransportTests {
             }
         }
         for (name, _) in saved { unsetenv(name) }
-        setenv("HTTPS_PROXY", proxy.url, 1)
+        setenv(variable, proxy.url, 1)
         let client = try Harness.client(pki, port: server.port, credential: pki.site, proxy: .environment)
         let direct = try Harness.client(pki, port: server.port, credential: pki.site, proxy: .direct)
 
@@ -302,6 +302,7 @@ struct HTTPSTransportTests {
 
         #expect(viaProxy.status == 200)
         #expect(bypassing.status == 200)
+        // One CONNECT: the `.direct` client ignored the variable.
         #expect(proxy.connectTargets == ["127.0.0.1:\(server.port)"])
     }
 
