@@ -73,7 +73,7 @@ public struct Response: Sendable {
         return Response(status: status, headers: ["Content-Type": "application/json"], body: Array(body))
     }
 
-    /// The standard reason phrase for `status` (RFC 9110), or `Unknown`.
+    /// Returns the standard reason phrase for `status` (RFC 9110), or `Unknown`.
     static func reasonPhrase(for status: Int) -> String {
         switch status {
         case 200: "OK"

@@ -6,8 +6,8 @@ import Foundation
 /// An HTTPS client with mutual TLS 1.3 on libcurl (OpenSSL backend), for site agents.
 ///
 /// Each request uses a fresh curl easy handle, so one client may be used from
-/// several threads at once; the cost is one TCP connection and TLS handshake
-/// per request.
+/// several threads at once. The cost is one TCP connection and one TLS
+/// handshake per request.
 ///
 /// The server certificate must chain to `caPath` (the system trust store is
 /// not used) and its subject alternative names must match the host in
@@ -18,11 +18,11 @@ import Foundation
 /// in `no_proxy` or `NO_PROXY`; the tests check the `HTTPS_PROXY` case with
 /// a CONNECT proxy. TLS still runs end to end through the proxy's tunnel.
 public final class HTTPSClient: Sendable {
-    /// How the client reaches the server.
+    /// The route from the client to the server.
     public enum Proxy: Sendable, Equatable {
         /// Use `https_proxy` / `HTTPS_PROXY` and `no_proxy` / `NO_PROXY` as libcurl reads them.
         case environment
-        /// Connect directly, whatever the environment says.
+        /// Connect directly and ignore the proxy environment variables.
         case direct
         /// Tunnel through this HTTP proxy (for example `http://proxy.example:3128`) with CONNECT,
         /// for every host: `NO_PROXY` is ignored.

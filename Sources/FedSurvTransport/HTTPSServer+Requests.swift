@@ -30,7 +30,7 @@ final class PendingReply {
     }
 }
 
-/// What the logs say about a request: never its body.
+/// The fields of a request that go into log records. The body is never logged.
 struct RequestSummary: Sendable {
     var method: String
     var path: String
@@ -107,7 +107,7 @@ extension HTTPSServer {
             if always { acceptsReplies = false }
             loopActions.append(action)
             var byte: UInt8 = 1
-            // A full pipe already holds a pending wake-up, so EAGAIN is harmless.
+            // A full pipe already contains a pending wake-up, so EAGAIN is harmless.
             _ = write(wakeupPipe[1], &byte, 1)
             return true
         }

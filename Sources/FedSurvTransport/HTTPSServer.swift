@@ -7,9 +7,9 @@ import Foundation
 /// An HTTPS server with mutual TLS 1.3 on libevent's evhttp, for the coordinator.
 ///
 /// Every connection runs a full TLS 1.3 handshake in which the client must
-/// present a certificate that chains to the configured CA (and, when a CRL is
-/// configured, is not revoked); otherwise the handshake fails, no request is
-/// read, and the failure is logged and kept in `recentHandshakeFailures`.
+/// present a certificate that chains to the configured CA and, when a CRL is
+/// configured, is not revoked. Otherwise the handshake fails and no request is
+/// read. The failure is logged and kept in `recentHandshakeFailures`.
 ///
 /// Threads: libevent's loop runs on a thread of its own and does all socket,
 /// TLS and HTTP parsing work. Route handlers run on `handlerThreads` worker
@@ -36,8 +36,8 @@ public final class HTTPSServer: @unchecked Sendable {
         public var privateKeyPath: String
         /// PEM file with the CA certificates that client certificates must chain to.
         public var clientCAPath: String
-        /// PEM file with CRLs of that CA; when set, every client certificate is
-        /// checked against it (X509_V_FLAG_CRL_CHECK) and a CA without a CRL fails.
+        /// PEM file with CRLs of that CA. When set, every client certificate is checked
+        /// against it (X509_V_FLAG_CRL_CHECK), and a client whose CA has no CRL there fails.
         public var crlPath: String?
         /// The address to listen on, for example `127.0.0.1` or `0.0.0.0`.
         public var host: String
@@ -74,9 +74,9 @@ public final class HTTPSServer: @unchecked Sendable {
 
     /// Counters since `start()`.
     public struct Statistics: Sendable, Equatable {
-        /// Requests answered by a route handler.
+        /// Requests whose response came from a route handler.
         public var handledRequests = 0
-        /// Requests answered with a status of 400 or more, by the router, a handler or libevent.
+        /// Responses with a status of 400 or more, from the router, a handler or libevent.
         public var rejectedRequests = 0
         /// Connections that ended with a fatal TLS alert.
         public var handshakeFailures = 0
@@ -105,8 +105,8 @@ public final class HTTPSServer: @unchecked Sendable {
     var handshakeFailures_: [TLSHandshakeFailure] = []
     /// Verification errors waiting for the alert that ends their handshake, keyed by `SSL *`; loop thread only.
     var pendingVerifyErrors: [OpaquePointer: (subject: String, error: String)] = [:]
-    /// True while `sendReply` writes a response, so that the output observer can tell
-    /// responses of ours from those libevent generates itself; loop thread only.
+    /// True while `sendReply` writes a response. The output observer uses it to tell our
+    /// responses from those that libevent generates itself. Loop thread only.
     var isSendingOwnReply = false
 
     /// Runs route handlers; exists while the server runs.
@@ -215,7 +215,7 @@ public final class HTTPSServer: @unchecked Sendable {
             var noDelay: Int32 = 1
             setsockopt(listener, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
 
-            // 2) The loop thread; it runs until `stop()` asks it to exit.
+            // 2) The loop thread, which runs until `stop()` breaks the loop.
             isRunning = true
             acceptsReplies = true
             workers = WorkerPool(threads: configuration.handlerThreads, name: "fedsurv-https-handler")

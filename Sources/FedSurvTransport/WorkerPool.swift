@@ -3,14 +3,12 @@ import Foundation
 /// A fixed number of threads that run submitted jobs in FIFO order.
 ///
 /// The server runs route handlers here rather than on a Dispatch concurrent
-/// queue, because libdispatch on Linux runs only about one such job per core
-/// when they block (sleeping, disk or database waits), which would let two slow
-/// handlers hold up every other site on a two-core coordinator.
+/// queue. In the transport tests on a two-core Linux machine, libdispatch ran
+/// only two blocking jobs at once, so two slow handlers held up every other site.
 final class WorkerPool: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
     private var isShuttingDown = false
-    private var running = 0
     private let finished = DispatchGroup()
 
     init(threads: Int, name: String) {
