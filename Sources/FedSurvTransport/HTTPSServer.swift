@@ -20,13 +20,16 @@ import Foundation
 /// no libevent thread support (libevent_pthreads is not linked).
 ///
 /// Limits enforced by libevent 2.1:
-/// - a body larger than `maxBodySize` is read and discarded
-///   (EVHTTP_SERVER_LINGERING_CLOSE), then libevent itself answers
-///   `413 Request Entity Too Large` with an HTML body and closes the
-///   connection, without calling any route handler. Draining first means the
-///   client reliably receives the 413 instead of a connection reset.
-/// - a connection that sends nothing for `timeout` (while reading a request or
-///   idle between keep-alive requests) is closed.
+/// - A body larger than `maxBodySize` is read and discarded
+///   (EVHTTP_SERVER_LINGERING_CLOSE). Then libevent itself sends
+///   `413 Request Entity Too Large` with an HTML body and `Connection: close`,
+///   and no route handler runs. Draining first means that the client receives
+///   the 413 instead of a connection reset. libevent does not answer
+///   `Expect: 100-continue` for such a body, so curl sends it after its 1 s
+///   wait. The rejection is logged through an observer on the connection's
+///   output buffer, because libevent 2.1 has no callback for it.
+/// - A connection that sends nothing for `timeout` seconds is closed, whether
+///   it is in the TLS handshake, reading a request or idle between requests.
 public final class HTTPSServer: @unchecked Sendable {
     /// Settings of an `HTTPSServer`.
     public struct Configuration: Sendable {
