@@ -15,8 +15,8 @@ import Foundation
 ///
 /// Proxies: with `.environment` (the default) libcurl itself reads
 /// `https_proxy`, then `HTTPS_PROXY`, for https URLs, and skips hosts listed
-/// in `no_proxy` or `NO_PROXY`; the tests check the `HTTPS_PROXY` case with
-/// a CONNECT proxy. TLS still runs end to end through the proxy's tunnel.
+/// in `no_proxy` or `NO_PROXY`. The tests check both variable names with a
+/// CONNECT proxy. TLS still runs end to end through the proxy's tunnel.
 public final class HTTPSClient: Sendable {
     /// The route from the client to the server.
     public enum Proxy: Sendable, Equatable {
@@ -255,10 +255,15 @@ public final class HTTPSClient: Sendable {
 
     /// Maps a libcurl failure to a `TransportError`, keeping curl's error buffer as the message.
     ///
-    /// In TLS 1.3 the client sends its certificate in its last handshake flight,
-    /// so a server that rejects it (unknown CA, revoked, expired, missing) is
-    /// seen by curl as a receive error carrying the server's TLS alert; a
-    /// message naming an alert is therefore classified as a TLS failure.
+    /// In TLS 1.3 the client sends its certificate in its last handshake flight.
+    /// So when the server rejects it (unknown CA, revoked, expired, missing),
+    /// curl reports a receive error that names the server's TLS alert, and such
+    /// a message is classified as a TLS failure.
+    ///
+    /// NOTE: when the server closes the connection before curl reads the alert,
+    /// curl reports a connection error (seen in tests as `getpeername() failed`),
+    /// which is classified as a transient connection failure. Only the server's
+    /// log shows the real cause then.
     static func classify(_ code: CURLcode, url: String, errorBuffer: String) -> TransportError {
         let message = errorBuffer.isEmpty ? String(cString: curl_easy_strerror(code)) : errorBuffer
         let mentionsAlert = message.localizedCaseInsensitiveContains("alert")

@@ -14,7 +14,7 @@ import Foundation
 /// Threads: libevent's loop runs on a thread of its own and does all socket,
 /// TLS and HTTP parsing work. Route handlers run on `handlerThreads` worker
 /// threads, so up to that many slow handlers run at once without stalling
-/// other connections; more requests wait in FIFO order. evhttp objects are not
+/// other connections. Further requests wait in FIFO order. evhttp objects are not
 /// thread-safe, so workers queue their responses and wake the loop through a
 /// pipe (the self-pipe pattern), and the loop thread sends them. This needs
 /// no libevent thread support (libevent_pthreads is not linked).
@@ -25,7 +25,7 @@ import Foundation
 ///   `413 Request Entity Too Large` with an HTML body and `Connection: close`,
 ///   and no route handler runs. Draining first means that the client receives
 ///   the 413 instead of a connection reset. libevent does not answer
-///   `Expect: 100-continue` for such a body, so curl sends it after its 1 s
+///   `Expect: 100-continue` with `100 Continue` for such a body, so curl sends it after its 1 s
 ///   wait. The rejection is logged through an observer on the connection's
 ///   output buffer, because libevent 2.1 has no callback for it.
 /// - A connection that sends nothing for `timeout` seconds is closed, whether

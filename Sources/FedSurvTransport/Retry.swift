@@ -29,13 +29,13 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maxDelay = maxDelay
     }
 
-    /// The upper end of the jitter window before retry `retry` (1-based), in seconds.
+    /// Returns the upper end of the jitter window before retry `retry` (1-based), in seconds.
     public func window(beforeRetry retry: Int) -> Double {
         let exponent = Double(max(0, retry - 1))
         return min(maxDelay, baseDelay * pow(2, exponent))
     }
 
-    /// The delay before retry `retry` for a uniform draw `unit` in [0, 1).
+    /// Returns the delay before retry `retry` for a uniform draw `unit` in [0, 1).
     public func delay(beforeRetry retry: Int, unit: Double) -> Double {
         unit * window(beforeRetry: retry)
     }

@@ -7,9 +7,9 @@ public struct Router: Sendable {
     /// The result of routing one request.
     public enum Decision {
         case handle(RouteHandler, pathParameters: [String: String])
-        /// The path matches no route: answer 404.
+        /// The path matches no route, so the response is 404.
         case notFound
-        /// The path matches routes, but none for this method: answer 405 with `Allow`.
+        /// The path matches routes, but none for this method, so the response is 405 with `Allow`.
         case methodNotAllowed(allowed: [HTTPMethod])
     }
 
@@ -41,7 +41,7 @@ public struct Router: Sendable {
         routes.append(Route(method: method, segments: segments, handler: handler))
     }
 
-    /// Decides how to answer `method path`.
+    /// Returns the handler for `method path`, or the reason there is none.
     public func route(method: HTTPMethod?, path: String) -> Decision {
         let requested = Self.segments(of: path)
         var best: (route: Route, parameters: [String: String], exactCount: Int)?

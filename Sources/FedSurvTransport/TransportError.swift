@@ -16,7 +16,7 @@ public enum TransportError: Error, CustomStringConvertible, Sendable {
     case tlsFailed(url: String, message: String)
     /// The connect or total timeout expired.
     case timedOut(url: String, message: String)
-    /// The server answered with a status outside 200-299; `message` is its `error` field when it sent one.
+    /// The response status is outside 200-299. `message` is the body's `error` field when it has one.
     case httpStatus(url: String, status: Int, message: String)
     /// libcurl failed for another reason; `code` is the CURLcode.
     case requestFailed(url: String, code: Int, message: String)
@@ -40,7 +40,7 @@ public enum TransportError: Error, CustomStringConvertible, Sendable {
         case .timedOut(let url, let message):
             "request to \(url) timed out: \(message)"
         case .httpStatus(let url, let status, let message):
-            "\(url) answered HTTP \(status): \(message)"
+            "\(url) returned HTTP \(status): \(message)"
         case .requestFailed(let url, let code, let message):
             "request to \(url) failed (curl error \(code)): \(message)"
         }

@@ -39,7 +39,7 @@ struct HTTPSTransportTests {
         let server = try Harness.startServer(pki, maxBodySize: 8 << 20)
         defer { server.stop() }
         let client = try Harness.client(pki, port: server.port, credential: pki.site)
-        // 3 MiB: above curl's 1 MiB threshold for `Expect: 100-continue`, which libevent answers at once.
+        // 3 MiB: above curl's 1 MiB threshold for `Expect: 100-continue`, which libevent accepts with `100 Continue` at once.
         let body = Array((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
 
         let started = Date()
@@ -119,7 +119,7 @@ struct HTTPSTransportTests {
 
         let small = try client.send(method: .post, path: "/v1/upload", body: [UInt8](repeating: 1, count: 1000))
         let large = try client.send(method: .post, path: "/v1/upload", body: [UInt8](repeating: 1, count: 64 * 1024))
-        // curl 7.88 sends `Expect: 100-continue` above 1 MiB. libevent does not answer it for an
+        // curl 7.88 sends `Expect: 100-continue` above 1 MiB. libevent sends no `100 Continue` for an
         // oversized body, so curl sends the body after its 1 s wait and then gets the 413.
         let huge = try client.send(method: .post, path: "/v1/upload", body: [UInt8](repeating: 1, count: 2 << 20))
 
