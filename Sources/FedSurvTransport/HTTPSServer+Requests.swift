@@ -12,6 +12,8 @@ struct RequestHandle: @unchecked Sendable {
 /// Work that another thread hands to the loop thread.
 enum LoopAction {
     case reply(PendingReply)
+    /// Use this SSL_CTX for new connections, free the old one, then signal the semaphore.
+    case replaceSSLContext(RequestHandle, DispatchSemaphore)
     case stop
 }
 
@@ -144,6 +146,11 @@ extension HTTPSServer {
                 lock.withLock { statistics_.handledRequests += 1 }
                 sendReply(reply.request, reply.response, summary: reply.summary)
                 inFlightHandlers.leave()
+            case .replaceSSLContext(let context, let done):
+                // Live connections keep their own reference to the old context (SSL_new takes one).
+                if let old = sslContext { SSL_CTX_free(old) }
+                sslContext = context.pointer
+                done.signal()
             case .stop:
                 if let eventBase { event_base_loopbreak(eventBase) }
             }

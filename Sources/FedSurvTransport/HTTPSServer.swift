@@ -236,6 +236,25 @@ public final class HTTPSServer: @unchecked Sendable {
             ["net.host": configuration.host, "net.port": port, "tls.crl": configuration.crlPath != nil])
     }
 
+    /// Rereads the certificate, key, client CA and CRL files and uses them for new
+    /// connections, for example after the consortium CA revoked a site.
+    /// Established connections keep the settings they were accepted with.
+    /// Does nothing when the server is not running, because `start()` reads the files.
+    ///
+    /// - Throws: `TransportError.tlsConfigurationFailed` when OpenSSL rejects a
+    ///   file; the server then keeps its previous settings.
+    public func reloadTLS() throws {
+        guard lock.withLock({ isRunning }) else { return }
+        let context = try makeSSLContext()
+        let done = DispatchSemaphore(value: 0)
+        guard enqueueForLoop(.replaceSSLContext(RequestHandle(pointer: context), done), always: false) else {
+            SSL_CTX_free(context)
+            return
+        }
+        done.wait()
+        logger.info("TLS settings reloaded", ["tls.crl": configuration.crlPath ?? "none"])
+    }
+
     /// Waits for running handlers (at most `timeout` seconds), stops the loop,
     /// closes all connections and frees libevent and OpenSSL objects. Does nothing when not running.
     public func stop() {

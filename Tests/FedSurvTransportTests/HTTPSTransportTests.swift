@@ -177,6 +177,26 @@ struct HTTPSTransportTests {
         #expect(server.statistics.handledRequests == 0, "\(label)")
     }
 
+    @Test("CRL reload rejects newly revoked")
+    func crlReload() throws {
+        let crlCopy = pki.folder.appendingPathComponent("crl-reload-\(UUID().uuidString).pem")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: pki.crlBeforeRevocationPath), to: crlCopy)
+        let server = try Harness.startServer(pki, crlPath: crlCopy.path)
+        defer { server.stop() }
+        let client = try Harness.client(pki, port: server.port, credential: pki.revoked)
+        let before = try client.get("/v1/whoami")
+
+        try FileManager.default.removeItem(at: crlCopy)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: pki.crlPath), to: crlCopy)
+        try server.reloadTLS()
+        let error = Harness.transportError { try client.get("/v1/whoami") }
+        let failures = Harness.handshakeFailures(of: server)
+
+        #expect(before.status == 200)
+        #expect(error?.isRejectedHandshake == true, "got \(String(describing: error))")
+        #expect(failures.first?.verifyError == "certificate revoked")
+    }
+
     @Test("server from another CA rejected by client")
     func untrustedServer() throws {
         let server = try Harness.startServer(pki)

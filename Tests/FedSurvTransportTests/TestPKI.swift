@@ -20,6 +20,8 @@ final class TestPKI: Sendable {
     let caPath: String
     let otherCAPath: String
     let crlPath: String
+    /// A CRL of `ca` issued before `revoked` was revoked, so it lists no certificate.
+    let crlBeforeRevocationPath: String
     let server: Credential
     let otherServer: Credential
     let site: Credential
@@ -80,7 +82,9 @@ final class TestPKI: Sendable {
             "expired", subject: "/CN=site-expired/OU=site", extensions: "client",
             validity: ["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"])
 
-        // 3) Revoke one and publish the CRL.
+        // 3) A CRL from before the revocation, then revoke one and publish the CRL.
+        try Self.openssl("ca", "-batch", "-config", config, "-gencrl", "-out", path("crl-before.pem"))
+        crlBeforeRevocationPath = path("crl-before.pem")
         try Self.openssl("ca", "-batch", "-config", config, "-revoke", revoked.certificate)
         try Self.openssl("ca", "-batch", "-config", config, "-gencrl", "-out", path("crl.pem"))
         crlPath = path("crl.pem")

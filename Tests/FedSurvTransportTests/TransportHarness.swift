@@ -16,14 +16,15 @@ enum Harness {
 
     /// Starts a server with the `whoami`, `echo` and `rounds` routes.
     static func startServer(
-        _ pki: TestPKI, certificate: TestPKI.Credential? = nil, crl: Bool = true, maxBodySize: Int = 1 << 20,
+        _ pki: TestPKI, certificate: TestPKI.Credential? = nil, crl: Bool = true, crlPath: String? = nil,
+        maxBodySize: Int = 1 << 20,
         timeout: Double = 5, extraRoutes: (HTTPSServer) throws -> Void = { _ in }
     ) throws -> HTTPSServer {
         let credential = certificate ?? pki.server
         let server = try HTTPSServer(
             configuration: .init(
                 certificatePath: credential.certificate, privateKeyPath: credential.key, clientCAPath: pki.caPath,
-                crlPath: crl ? pki.crlPath : nil, host: "127.0.0.1", port: 0, maxBodySize: maxBodySize,
+                crlPath: crl ? (crlPath ?? pki.crlPath) : nil, host: "127.0.0.1", port: 0, maxBodySize: maxBodySize,
                 timeout: timeout, logger: logger))
         try server.register(method: .get, path: "/v1/whoami") { request in
             let peer = request.peer
