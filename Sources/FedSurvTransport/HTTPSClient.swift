@@ -113,11 +113,18 @@ public final class HTTPSClient: Sendable {
 
     /// Sends one request and returns the response whatever its status.
     ///
-    /// - Throws: `TransportError.connectionFailed`, `.tlsFailed`, `.timedOut` or `.requestFailed`.
+    /// - Throws: `TransportError.connectionFailed`, `.tlsFailed`, `.timedOut` or `.requestFailed`;
+    ///   `.invalidConfiguration` for a GET with a body or a content type containing a line break.
     public func send(
         method: HTTPMethod, path: String, body: [UInt8]? = nil, contentType: String? = nil
     ) throws -> HTTPSResponse {
         let url = Self.join(configuration.baseURL, path)
+        guard method != .get || body == nil else {
+            throw TransportError.invalidConfiguration("GET \(url) cannot carry a body; use POST or PUT")
+        }
+        guard !(contentType ?? "").contains(where: \.isNewline) else {
+            throw TransportError.invalidConfiguration("content type for \(url) contains a line break")
+        }
         guard let handle = curl_easy_init() else {
             throw TransportError.requestFailed(url: url, code: -1, message: "curl_easy_init failed")
         }

@@ -3,8 +3,8 @@ import COpenSSL
 import FedSurvCore
 import Foundation
 
-/// A libevent pointer (an `evhttp_request *` or the `event_base *`) handed to
-/// another thread; only the loop thread dereferences a request.
+/// A C pointer (an `evhttp_request *`, the `event_base *` or an `SSL_CTX *`) handed
+/// to another thread. Only the loop thread dereferences a request.
 struct RequestHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 }

@@ -412,6 +412,28 @@ struct HTTPSTransportTests {
         #expect(purpose == "server certificate")
     }
 
+    @Test("client configuration errors")
+    func clientConfigurationErrors() throws {
+        let plainURL = Harness.transportError {
+            try HTTPSClient(configuration: .init(baseURL: "http://127.0.0.1:1", caPath: pki.caPath))
+        }
+        let missingKey = Harness.transportError {
+            try HTTPSClient(
+                configuration: .init(
+                    baseURL: "https://127.0.0.1:1", caPath: pki.caPath, certificatePath: pki.site.certificate))
+        }
+        let missingCA = Harness.transportError {
+            try HTTPSClient(configuration: .init(baseURL: "https://127.0.0.1:1", caPath: "/nonexistent/ca.pem"))
+        }
+        let client = try Harness.client(pki, port: 1, credential: pki.site)
+        let getWithBody = Harness.transportError { try client.send(method: .get, path: "/v1/x", body: [1]) }
+
+        #expect(plainURL?.description.contains("must start with https://") == true)
+        #expect(missingKey?.description.contains("set both the client certificate and its private key") == true)
+        #expect(missingCA?.description.contains("/nonexistent/ca.pem") == true)
+        #expect(getWithBody?.description.contains("cannot carry a body") == true)
+    }
+
     @Test("mismatched server key rejected at start")
     func mismatchedKey() throws {
         let server = try HTTPSServer(
