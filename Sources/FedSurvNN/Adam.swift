@@ -1,0 +1,70 @@
+/// The Adam optimiser (Kingma and Ba 2015) with bias correction:
+///
+/// ```
+/// m_t = beta1 m_{t-1} + (1 - beta1) g_t
+/// v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+/// theta_t = theta_{t-1} - lr * (m_t / (1 - beta1^t)) / (sqrt(v_t / (1 - beta2^t)) + eps)
+/// ```
+///
+/// Defaults `lr = 0.001`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-8`, as in
+/// the paper and PyTorch's `torch.optim.Adam`. With `weightDecay > 0`,
+/// `lambda * theta` is added to the gradient first (PyTorch's L2 form).
+public final class Adam {
+    public let parameters: [Parameter]
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    /// Number of updates done so far (`t`).
+    public private(set) var step = 0
+    private var firstMoments: [[Float]]
+    private var secondMoments: [[Float]]
+
+    public init(
+        parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0
+    ) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        firstMoments = parameters.map { [Float](repeating: 0, count: $0.count) }
+        secondMoments = parameters.map { [Float](repeating: 0, count: $0.count) }
+    }
+
+    /// Updates every parameter from its current gradient. Gradients are not cleared.
+    public func update() {
+        step += 1
+        let correction1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
+        let correction2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
+        let stepSize = learningRate / correction1
+        let rootCorrection2 = correction2.squareRoot()
+        let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
+        for (index, parameter) in parameters.enumerated() {
+            parameter.gradient.storage.withUnsafeBufferPointer { g in
+                parameter.value.storage.withUnsafeMutableBufferPointer { theta in
+                    firstMoments[index].withUnsafeMutableBufferPointer { m in
+                        secondMoments[index].withUnsafeMutableBufferPointer { v in
+                            for i in 0..<theta.count {
+                                let grad = g[i] + decay * theta[i]
+                                m[i] = b1 * m[i] + (1 - b1) * grad
+                                v[i] = b2 * v[i] + (1 - b2) * grad * grad
+                                theta[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Clears every parameter's gradient.
+    public func zeroGradients() {
+        for parameter in parameters { parameter.zeroGradient() }
+    }
+}
+
+import Foundation
