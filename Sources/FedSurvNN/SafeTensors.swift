@@ -107,7 +107,11 @@ public struct SafeTensors: Sendable, Equatable {
 
         // 2) Offsets must tile the data section exactly, in order.
         let body = data[(start + 8 + Int(headerLength))...]
-        let ordered = header.entries.sorted { ($0.value.dataOffsets.first ?? 0) < ($1.value.dataOffsets.first ?? 0) }
+        // Sort by (begin, end) so empty tensors come before a tensor at the same offset.
+        let ordered = header.entries.sorted {
+            ($0.value.dataOffsets.first ?? 0, $0.value.dataOffsets.last ?? 0)
+                < ($1.value.dataOffsets.first ?? 0, $1.value.dataOffsets.last ?? 0)
+        }
         var expectedBegin = 0
         var tensors: [String: SafeTensor] = [:]
         for (name, entry) in ordered {
