@@ -9,6 +9,8 @@ public final class Embedding {
     public let dimension: Int
     public let weight: Parameter
     private var lastCodes: [Int32] = []
+    /// Output gradient of the last backward pass (`n x dimension`).
+    public private(set) var lastOutputGradient = Matrix(rows: 0, cols: 0)
 
     public init(name: String, count: Int, dimension: Int, generator: inout SeededGenerator) {
         precondition(count > 0 && dimension > 0, "Embedding \(name): sizes must be positive")
@@ -43,6 +45,7 @@ public final class Embedding {
         precondition(
             outputGradient.rows == lastCodes.count && outputGradient.cols == dimension,
             "\(weight.name): gradient shape mismatch")
+        lastOutputGradient = outputGradient
         let d = dimension
         outputGradient.storage.withUnsafeBufferPointer { dy in
             weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
@@ -52,5 +55,12 @@ public final class Embedding {
                 }
             }
         }
+    }
+
+    /// Per-example norms of the table gradient for the last batch: example `i`
+    /// adds `dy_i` to one row, so its norm is the norm of `dy_i`.
+    public func perExampleGradientNorms(_ norm: GradientNorm) -> [Float] {
+        precondition(lastOutputGradient.rows == lastCodes.count, "\(weight.name): call backward before perExampleGradientNorms")
+        return lastOutputGradient.rowNorms(norm)
     }
 }

@@ -88,31 +88,10 @@ public final class Linear: Layer {
     public func perExampleGradientNorms(_ norm: GradientNorm) -> (weight: [Float], bias: [Float]) {
         let n = lastInput.rows
         precondition(lastOutputGradient.rows == n, "\(weight.name): call backward before perExampleGradientNorms")
-        let inputNorms = Self.rowNorms(lastInput, norm)
-        let deltaNorms = Self.rowNorms(lastOutputGradient, norm)
+        let inputNorms = lastInput.rowNorms(norm)
+        let deltaNorms = lastOutputGradient.rowNorms(norm)
         var weightNorms = [Float](repeating: 0, count: n)
         for i in 0..<n { weightNorms[i] = inputNorms[i] * deltaNorms[i] }
         return (weightNorms, bias == nil ? [Float](repeating: 0, count: n) : deltaNorms)
-    }
-
-    /// Row norms accumulated in `Double`.
-    static func rowNorms(_ matrix: Matrix, _ norm: GradientNorm) -> [Float] {
-        var result = [Float](repeating: 0, count: matrix.rows)
-        let cols = matrix.cols
-        matrix.storage.withUnsafeBufferPointer { values in
-            for r in 0..<matrix.rows {
-                var sum = 0.0
-                let row = values.baseAddress! + r * cols
-                switch norm {
-                case .l1:
-                    for c in 0..<cols { sum += Double(abs(row[c])) }
-                    result[r] = Float(sum)
-                case .l2:
-                    for c in 0..<cols { sum += Double(row[c]) * Double(row[c]) }
-                    result[r] = Float(sum.squareRoot())
-                }
-            }
-        }
-        return result
     }
 }

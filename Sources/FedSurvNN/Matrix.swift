@@ -86,7 +86,7 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// Adds the column sums of `matrix` to `sums` (length `matrix.cols`).
-    static func addColumnSums(of matrix: Matrix, into sums: inout [Float]) {
+    public static func addColumnSums(of matrix: Matrix, into sums: inout [Float]) {
         precondition(sums.count == matrix.cols)
         let rows = matrix.rows
         let cols = matrix.cols
@@ -98,6 +98,27 @@ public struct Matrix: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// Returns the L1 or L2 norm of every row, accumulated in `Double`.
+    public func rowNorms(_ norm: GradientNorm) -> [Float] {
+        var result = [Float](repeating: 0, count: rows)
+        let width = cols
+        storage.withUnsafeBufferPointer { values in
+            for r in 0..<rows {
+                var sum = 0.0
+                let row = values.baseAddress! + r * width
+                switch norm {
+                case .l1:
+                    for c in 0..<width { sum += Double(abs(row[c])) }
+                    result[r] = Float(sum)
+                case .l2:
+                    for c in 0..<width { sum += Double(row[c]) * Double(row[c]) }
+                    result[r] = Float(sum.squareRoot())
+                }
+            }
+        }
+        return result
     }
 
     /// Frobenius norm, accumulated in `Double`.

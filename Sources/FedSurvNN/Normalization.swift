@@ -270,25 +270,32 @@ public final class LayerNorm: Layer {
         return inputGradient
     }
 
-    /// Per-example norms of the gradient of `(gamma, beta)` together for the
-    /// last batch: example `i` contributes `dy_i * xhat_i` and `dy_i`.
-    public func perExampleGradientNorms(_ norm: GradientNorm) -> [Float] {
+    /// Per-example norms of the gradients of `gamma` and `beta` for the last
+    /// batch: example `i` contributes `dy_i * xhat_i` to `gamma` and `dy_i` to `beta`.
+    public func perExampleGradientNorms(_ norm: GradientNorm) -> (scale: [Float], shift: [Float]) {
         let n = normalized.rows
         let d = features
         precondition(lastOutputGradient.rows == n, "\(scale.name): call backward before perExampleGradientNorms")
-        var result = [Float](repeating: 0, count: n)
+        var scaleNorms = [Float](repeating: 0, count: n)
+        var shiftNorms = [Float](repeating: 0, count: n)
         for r in 0..<n {
-            var sum = 0.0
+            var scaleSum = 0.0
+            var shiftSum = 0.0
             for c in 0..<d {
                 let dy = Double(lastOutputGradient.storage[r * d + c])
                 let dgamma = dy * Double(normalized.storage[r * d + c])
                 switch norm {
-                case .l1: sum += abs(dgamma) + abs(dy)
-                case .l2: sum += dgamma * dgamma + dy * dy
+                case .l1:
+                    scaleSum += abs(dgamma)
+                    shiftSum += abs(dy)
+                case .l2:
+                    scaleSum += dgamma * dgamma
+                    shiftSum += dy * dy
                 }
             }
-            result[r] = Float(norm == .l1 ? sum : sum.squareRoot())
+            scaleNorms[r] = Float(norm == .l1 ? scaleSum : scaleSum.squareRoot())
+            shiftNorms[r] = Float(norm == .l1 ? shiftSum : shiftSum.squareRoot())
         }
-        return result
+        return (scaleNorms, shiftNorms)
     }
 }

@@ -40,6 +40,9 @@ final class AttentionFusion {
     private(set) var weights: [Float] = []
     private var exampleCount = 0
     private var modalityCount = 0
+    // Cached by backward for per-example gradient norms.
+    private var queryGradientPerExample = Matrix(rows: 0, cols: 0)
+    private var lastKeyPreactivationGradient = Matrix(rows: 0, cols: 0)
 
     init(name: String, dimension: Int, heads: Int, dropoutRate: Float, maskAbsent: Bool, generator: inout SeededGenerator) {
         precondition(dimension % heads == 0, "Attention: dimension \(dimension) is not a multiple of heads \(heads)")
@@ -135,6 +138,7 @@ final class AttentionFusion {
         var stackedGradient = Matrix(rows: m * n, cols: d)
         var keyGradient = Matrix(rows: m * n, cols: d)
         var scoreGradient = [Float](repeating: 0, count: m)
+        var queryGradients = Matrix(rows: n, cols: d)
         let q = query.value.storage
         for i in 0..<n {
             for h in 0..<heads {
@@ -159,15 +163,19 @@ final class AttentionFusion {
                     if ds == 0 { continue }
                     let row = (j * n + i) * d + h * width
                     for c in 0..<width {
-                        query.gradient.storage[h * width + c] += ds * keys.storage[row + c]
+                        queryGradients.storage[i * d + h * width + c] += ds * keys.storage[row + c]
                         keyGradient.storage[row + c] = ds * q[h * width + c]
                     }
                 }
             }
         }
 
+        Matrix.addColumnSums(of: queryGradients, into: &query.gradient.storage)
+        queryGradientPerExample = queryGradients
+
         // Through ReLU and dropout to dZ; dW_K += B^T dZ and dB += dZ W_K^T.
         let zGradient = keyDropout.backward(keyActivation.backward(keyGradient))
+        lastKeyPreactivationGradient = zGradient
         Matrix.gemm(stacked, transposeA: true, zGradient, into: &keyWeight.gradient, beta: 1)
         Matrix.gemm(zGradient, keyWeight.value, transposeB: true, into: &stackedGradient, beta: 1)
 
@@ -177,6 +185,53 @@ final class AttentionFusion {
             result.append(Matrix(rows: n, cols: d, storage: slice))
         }
         return result
+    }
+}
+
+
+// MARK: - Per-example gradient norms
+
+extension AttentionFusion {
+    /// Per-example norms of the gradients of `W_K` and `q` for the last batch.
+    ///
+    /// Example `i` contributes `dq_i` (kept by `backward`) to `q` and
+    /// `G_i = sum_m b_{m,i} dz_{m,i}^T` to `W_K`, a sum of `M` outer products.
+    /// Its Frobenius norm follows from Gram matrices,
+    /// `||G_i||_F^2 = sum_{m,k} (b_{m,i} . b_{k,i}) (dz_{m,i} . dz_{k,i})`;
+    /// its entrywise L1 norm has no such form, so `G_i` (`d x d`) is formed
+    /// one example at a time with `sgemm`.
+    func perExampleGradientNorms(_ norm: GradientNorm) -> (key: [Float], query: [Float]) {
+        let n = exampleCount
+        let m = modalityCount
+        let d = dimension
+        precondition(queryGradientPerExample.rows == n, "Attention: call backward before perExampleGradientNorms")
+        let queryNorms = queryGradientPerExample.rowNorms(norm)
+        var keyNorms = [Float](repeating: 0, count: n)
+        var values = Matrix(rows: m, cols: d)
+        var deltas = Matrix(rows: m, cols: d)
+        var outer = Matrix(rows: d, cols: d)
+        for i in 0..<n {
+            for j in 0..<m {
+                for c in 0..<d {
+                    values.storage[j * d + c] = stacked.storage[(j * n + i) * d + c]
+                    deltas.storage[j * d + c] = lastKeyPreactivationGradient.storage[(j * n + i) * d + c]
+                }
+            }
+            switch norm {
+            case .l2:
+                let valueGram = values.multiplied(by: values, transposeOther: true)
+                let deltaGram = deltas.multiplied(by: deltas, transposeOther: true)
+                var sum = 0.0
+                for k in 0..<(m * m) { sum += Double(valueGram.storage[k]) * Double(deltaGram.storage[k]) }
+                keyNorms[i] = Float(max(sum, 0).squareRoot())
+            case .l1:
+                Matrix.gemm(values, transposeA: true, deltas, into: &outer)
+                var sum = 0.0
+                for value in outer.storage { sum += Double(abs(value)) }
+                keyNorms[i] = Float(sum)
+            }
+        }
+        return (keyNorms, queryNorms)
     }
 }
 

@@ -134,4 +134,51 @@ public final class BilayerAttentionModel {
             column += 1
         }
     }
+
+    // MARK: - Per-example gradient norms
+
+    /// Per-example gradient norms of every trainable parameter for the last
+    /// `forward` and `backward`, keyed by parameter name, each with `n` entries.
+    ///
+    /// They are computed from cached inputs and output gradients without
+    /// materialising per-example gradients (see the layers' methods). They equal
+    /// the norms of each example's contribution to the batch gradient, which is
+    /// that example's own gradient only when the loss is a sum of per-example
+    /// terms and no layer mixes examples.
+    ///
+    /// - Throws: `ModelError.invalidConfig` with batch normalisation, whose
+    ///   gradients couple the examples of a batch.
+    public func perExampleGradientNorms(_ norm: GradientNorm) throws -> [String: [Float]] {
+        guard config.normalization == .layer || omics.isEmpty else {
+            throw ModelError.invalidConfig(
+                field: "normalization", reason: "is batch, which mixes examples; per-example gradients need layer")
+        }
+        var result: [String: [Float]] = [:]
+        func addLinear(_ linear: Linear) {
+            let norms = linear.perExampleGradientNorms(norm)
+            result[linear.weight.name] = norms.weight
+            if let bias = linear.bias { result[bias.name] = norms.bias }
+        }
+
+        if let clinical {
+            for table in clinical.embeddings { result[table.weight.name] = table.perExampleGradientNorms(norm) }
+            addLinear(clinical.linear)
+        }
+        for entry in omics {
+            for layer in entry.encoder.network.layers {
+                if let linear = layer as? Linear { addLinear(linear) }
+                if let layerNorm = layer as? LayerNorm {
+                    let norms = layerNorm.perExampleGradientNorms(norm)
+                    result[layerNorm.scale.name] = norms.scale
+                    result[layerNorm.shift.name] = norms.shift
+                }
+            }
+        }
+        let attention = fusion.perExampleGradientNorms(norm)
+        result[fusion.keyWeight.name] = attention.key
+        result[fusion.query.name] = attention.query
+        addLinear(fusionLinear)
+        addLinear(outputLinear)
+        return result
+    }
 }
