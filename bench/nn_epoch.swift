@@ -1,6 +1,6 @@
 // Times training epochs of the bilayer attention model on synthetic data of
-// the paper's sizes (1,579 mRNA, 743 miRNA and 2,711 CNV features, batch 256).
-// Built and run by bench/nn-epoch; prints one logfmt line per epoch.
+// the sizes of Chen et al. 2026 (1,579 mRNA, 743 miRNA and 2,711 CNV features, batch 256).
+// Built and run by bench/nn-epoch, it prints one logfmt line per epoch.
 
 import Foundation
 import FedSurvModel

@@ -1,4 +1,4 @@
-/// The rectifier `y = max(x, 0)`; its derivative at 0 is taken as 0, as in PyTorch.
+/// The rectifier `y = max(x, 0)`. Its derivative at 0 is taken as 0, as in PyTorch.
 public final class ReLU: Layer {
     private var output = Matrix(rows: 0, cols: 0)
 
@@ -26,13 +26,13 @@ public final class ReLU: Layer {
 }
 
 /// Inverted dropout (Srivastava et al. 2014): in training each entry is kept
-/// with probability `1 - rate` and scaled by `1 / (1 - rate)`; in evaluation
+/// with probability `1 - rate` and scaled by `1 / (1 - rate)`. In evaluation
 /// it is the identity. Masks come from the layer's own seeded generator, so a
 /// run is reproducible from its seed.
 public final class Dropout: Layer {
     public let rate: Float
     private var generator: SeededGenerator
-    /// Per-entry factor of the last training pass (0 or `1 / (1 - rate)`); empty after evaluation.
+    /// Per-entry factor of the last training pass, 0 or `1 / (1 - rate)`, or empty after evaluation.
     private var mask: [Float] = []
 
     public init(rate: Float, seed: UInt64) {

@@ -7,7 +7,7 @@
 /// ```
 ///
 /// Defaults `lr = 0.001`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-8`, as in
-/// the paper and PyTorch's `torch.optim.Adam`. With `weightDecay > 0`,
+/// Kingma and Ba (2015) and in PyTorch 2.x `torch.optim.Adam`. With `weightDecay > 0`,
 /// `lambda * theta` is added to the gradient first (PyTorch's L2 form).
 public final class Adam {
     public let parameters: [Parameter]

@@ -2,7 +2,7 @@
 /// as PyTorch's `nn.BatchNorm1d` with affine parameters and running statistics.
 ///
 /// Training: `y = gamma * (x - mean_B) / sqrt(var_B + eps) + beta` with the
-/// biased batch variance; the running mean and variance follow
+/// biased batch variance. The running mean and variance follow
 /// `r = (1 - momentum) r + momentum * batch`, using the unbiased variance
 /// `var_B * n / (n - 1)`. Evaluation uses the running statistics.
 /// Defaults `eps = 1e-5`, `momentum = 0.1`, `gamma = 1`, `beta = 0`.

@@ -3,7 +3,7 @@
 ///
 /// Layers hold parameters by reference, so an optimiser, a clipping or noise
 /// step, and the safetensors writer all walk the same objects. The value is
-/// stored as a matrix; `shape` is the tensor shape used in files (for example
+/// stored as a matrix, and `shape` is the tensor shape used in files (for example
 /// `[out]` for a bias stored as a `1 x out` matrix), following PyTorch names
 /// and layouts so that PyTorch can load the file.
 public final class Parameter {

@@ -18,9 +18,9 @@ public struct SafeTensor: Sendable, Equatable {
 /// version of 2023, https://huggingface.co/docs/safetensors), restricted to
 /// dtype F32.
 ///
-/// Layout: an unsigned 64-bit little-endian header length `N`; `N` bytes of
-/// UTF-8 JSON mapping each tensor name to `{"dtype", "shape", "data_offsets"}`
-/// plus an optional `"__metadata__"` map of strings to strings; then the
+/// Layout: an unsigned 64-bit little-endian header length `N`, then `N` bytes
+/// of UTF-8 JSON mapping each tensor name to `{"dtype", "shape", "data_offsets"}`
+/// plus an optional `"__metadata__"` map of strings to strings, then the
 /// tensor bytes, with offsets relative to the end of the header. The writer
 /// sorts tensors by name, stores them contiguously and pads the header with
 /// spaces to a multiple of 8 bytes. The reader rejects overlapping or

@@ -20,7 +20,7 @@ enum ModelFixtures {
             maskAbsentModalities: mask)
     }
 
-    /// A batch of `n` examples; example 1 lacks mRNA and example 2 lacks miRNA and CNV.
+    /// A batch of `n` examples, where example 1 lacks mRNA and example 2 lacks miRNA and CNV.
     static func input(config: ModelConfig, n: Int = 5, seed: UInt64 = 42) -> ModelInput {
         var generator = SeededGenerator(seed: seed)
         var codes: [Int32] = []

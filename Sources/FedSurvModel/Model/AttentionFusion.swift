@@ -33,7 +33,7 @@ final class AttentionFusion {
     private let keyDropout: Dropout
     private let keyActivation = ReLU()
 
-    // Cached by forward for backward; stacked rows are modality-major (row m * n + i).
+    // Cached by forward for backward. Stacked rows are modality-major (row m * n + i).
     private var stacked = Matrix(rows: 0, cols: 0)
     private var keys = Matrix(rows: 0, cols: 0)
     /// Attention weights, `n * H * M` values indexed `(i * H + h) * M + m`.
@@ -157,7 +157,7 @@ final class AttentionFusion {
                     scoreGradient[j] = da
                     weightedSum += a * da
                 }
-                // ds_m = a_m (da_m - sum_k a_k da_k); then dq and dK.
+                // ds_m = a_m (da_m - sum_k a_k da_k), then dq and dK.
                 for j in 0..<m {
                     let ds = weights[base + j] * (scoreGradient[j] - weightedSum) * scale
                     if ds == 0 { continue }
@@ -173,7 +173,7 @@ final class AttentionFusion {
         Matrix.addColumnSums(of: queryGradients, into: &query.gradient.storage)
         queryGradientPerExample = queryGradients
 
-        // Through ReLU and dropout to dZ; dW_K += B^T dZ and dB += dZ W_K^T.
+        // Through ReLU and dropout to dZ, then dW_K += B^T dZ and dB += dZ W_K^T.
         let zGradient = keyDropout.backward(keyActivation.backward(keyGradient))
         lastKeyPreactivationGradient = zGradient
         Matrix.gemm(stacked, transposeA: true, zGradient, into: &keyWeight.gradient, beta: 1)

@@ -85,7 +85,7 @@ public final class BilayerAttentionModel {
 
     /// Returns the `n x outputSize` outputs (risk scores or logits).
     ///
-    /// Inputs are checked with preconditions only; call `input.validate(for:)`
+    /// Inputs are checked with preconditions only, so call `input.validate(for:)`
     /// once on data from outside the program.
     public func forward(_ input: ModelInput, training: Bool) -> Matrix {
         let n = input.count

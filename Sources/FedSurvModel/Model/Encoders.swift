@@ -112,7 +112,7 @@ final class OmicsEncoder {
         network.forward(features, training: training)
     }
 
-    /// Runs the backward pass; the gradient with respect to the raw features is not needed.
+    /// Runs the backward pass without the gradient with respect to the raw features, which nothing needs.
     func backward(_ outputGradient: Matrix) {
         network.backward(outputGradient, computeInputGradient: false)
     }

@@ -2,10 +2,10 @@
 /// metadata of every model file so that a file alone rebuilds its model.
 ///
 /// The defaults follow Chen et al. (JMIR Med Inform 2026): `d = 128`, batch
-/// normalisation, one output (a Cox risk). Omics encoder sizes follow Fan et
-/// al. (2023) where given (miRNA 743-400-d, CNV 2711-1300-700-300-d).
+/// normalisation, one output (a Cox risk). That paper gives no head count or
+/// dropout rate, so `heads = 4` and `dropout = 0.2` are our defaults.
 public struct ModelConfig: Codable, Sendable, Equatable {
-    /// An input modality; `allCases` is the fixed order of the fusion's rows.
+    /// An input modality. `allCases` is the fixed order of the fusion's rows.
     public enum Modality: String, Codable, Sendable, CaseIterable, Comparable {
         case clinical, mrna, mirna, cnv
 
@@ -43,7 +43,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var cnv: OmicsEncoder?
     /// Width `d` of every modality vector and of the fused vector.
     public var dimension: Int
-    /// Number of attention heads `H`; `dimension` must be a multiple of it.
+    /// Number of attention heads `H`, which must divide `dimension`.
     public var heads: Int
     /// Dropout rate in the encoders and on the attention keys.
     public var dropout: Float
@@ -53,7 +53,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// When true, a modality whose presence mask is 0 gets attention weight 0
     /// (its logit is -infinity) unless no modality of that example is present,
     /// in which case all modalities are used. When false, absent modalities
-    /// enter the softmax with the encoding of their zero input, as in the paper.
+    /// enter the softmax with the encoding of their zero input, as in Chen et al. (2026).
     public var maskAbsentModalities: Bool
     /// When true, a ReLU follows the fusion's final linear layer. Without it the
     /// fusion layer and the output layer would compose into one linear map.
@@ -87,15 +87,16 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.reluAfterFusion = reluAfterFusion
     }
 
-    /// Default encoder sizes for the paper's feature counts (1,579 genes,
-    /// 743 miRNAs, 2,711 CNV segments). The mRNA hidden size 512 is our choice
-    /// because the predecessor's mRNA encoder was a single layer.
+    /// Returns the default omics encoder for `modality`: miRNA 400 and CNV
+    /// 1300-700-300 hidden units as in Fan et al. (2023), and mRNA 512, our
+    /// choice, because Fan et al. used a single mRNA layer and the encoders
+    /// here have 2 to 4 layers. `modality` must not be `.clinical`.
     public static func defaultEncoder(for modality: Modality, inputSize: Int) -> OmicsEncoder {
         switch modality {
-        case .mrna: OmicsEncoder(inputSize: inputSize, hiddenSizes: [512])
-        case .mirna: OmicsEncoder(inputSize: inputSize, hiddenSizes: [400])
-        case .cnv: OmicsEncoder(inputSize: inputSize, hiddenSizes: [1300, 700, 300])
-        case .clinical: OmicsEncoder(inputSize: 0, hiddenSizes: [])
+        case .mrna: return OmicsEncoder(inputSize: inputSize, hiddenSizes: [512])
+        case .mirna: return OmicsEncoder(inputSize: inputSize, hiddenSizes: [400])
+        case .cnv: return OmicsEncoder(inputSize: inputSize, hiddenSizes: [1300, 700, 300])
+        case .clinical: preconditionFailure("the clinical encoder has no omics configuration")
         }
     }
 

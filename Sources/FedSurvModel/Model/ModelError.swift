@@ -1,7 +1,7 @@
 /// Errors of the model: configurations, inputs and model files.
 public enum ModelError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(field: String, reason: String)
-    /// A batch does not match the configuration; `reason` names the field and the sizes, never values.
+    /// A batch does not match the configuration. `reason` names the field and the sizes, never values.
     case invalidInput(reason: String)
     /// A model file lacks its configuration or the configuration does not parse.
     case invalidModelFile(source: String, reason: String)

@@ -10,7 +10,7 @@ extension BilayerAttentionModel {
     /// Returns all parameters and buffers as safetensors, with the configuration in the metadata.
     ///
     /// NOTE: PyTorch's BatchNorm1d also has an int64 `num_batches_tracked`
-    /// buffer, which this F32-only writer omits; load such files into PyTorch
+    /// buffer, which this F32-only writer omits, so load such files into PyTorch
     /// with `strict=False`.
     public func stateTensors() -> SafeTensors {
         var tensors: [String: SafeTensor] = [:]
@@ -26,7 +26,7 @@ extension BilayerAttentionModel {
     /// Replaces all parameters and buffers with the tensors of the same name.
     ///
     /// - Throws: `NNError.missingTensor` or `NNError.shapeMismatch` naming the
-    ///   tensor; nothing is changed when it throws. Extra tensors are ignored.
+    ///   tensor. Nothing is changed when it throws. Extra tensors are ignored.
     public func loadState(_ state: SafeTensors, source: String = "buffer") throws {
         let all = parameters + buffers
         for parameter in all {

@@ -2,7 +2,7 @@ import FedSurvNN
 
 /// One omics modality for a batch: features and the presence mask.
 public struct OmicsBatch: Sendable {
-    /// `n x p` features; rows of absent examples must be zero (zero-vector imputation).
+    /// `n x p` features. Rows of absent examples must be zero (zero-vector imputation).
     public var features: Matrix
     /// `n` entries, 1 when the example has this modality and 0 when it is missing.
     public var presence: [Float]
@@ -16,7 +16,7 @@ public struct OmicsBatch: Sendable {
 /// The inputs of a batch of `n` patients.
 public struct ModelInput: Sendable {
     /// `n x 4` row-major codes for cancer type, gender, race and histological
-    /// type; 0 means unknown and `1...cardinality` are the known categories.
+    /// type. Code 0 means unknown and `1...cardinality` are the known categories.
     public var categorical: [Int32]
     /// `n` ages scaled to [0, 1].
     public var age: [Float]
@@ -52,7 +52,7 @@ public struct ModelInput: Sendable {
         return ModelInput(categorical: categorical.isEmpty ? [] : codes, age: ages, omics: selected)
     }
 
-    /// Checks sizes and code ranges against `config`; errors name fields and sizes, never values.
+    /// Checks sizes and code ranges against `config`. Errors name fields and sizes, never values.
     public func validate(for config: ModelConfig) throws {
         let n = count
         if config.modalities.contains(.clinical) {

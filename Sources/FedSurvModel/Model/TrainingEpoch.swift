@@ -14,7 +14,7 @@ extension BilayerAttentionModel {
     ///
     /// - Parameters:
     ///   - input: all training examples.
-    ///   - batchSize: examples per batch (256 in the paper); the last batch may be smaller.
+    ///   - batchSize: examples per batch (256 in Chen et al. 2026). The last batch may be smaller.
     ///   - optimizer: an `Adam` over `parameters`.
     ///   - generator: draws the shuffle, so an epoch is reproducible from its seed.
     ///   - lossGradient: given the batch outputs (`b x outputSize`) and the
