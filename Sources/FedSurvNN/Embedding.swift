@@ -63,4 +63,16 @@ public final class Embedding {
         precondition(lastOutputGradient.rows == lastCodes.count, "\(weight.name): call backward before perExampleGradientNorms")
         return lastOutputGradient.rowNorms(norm)
     }
+
+    /// Replaces the table gradient with the per-example weighted sum for the
+    /// last batch: row `code_i` receives `factors[i] dy_i`.
+    public func setWeightedGradients(factors: [Float]) {
+        precondition(lastOutputGradient.rows == lastCodes.count, "\(weight.name): call backward before setWeightedGradients")
+        weight.gradient.zero()
+        let d = dimension
+        for (r, code) in lastCodes.enumerated() {
+            let target = Int(code) * d
+            for c in 0..<d { weight.gradient.storage[target + c] += factors[r] * lastOutputGradient.storage[r * d + c] }
+        }
+    }
 }

@@ -94,4 +94,22 @@ public final class Linear: Layer {
         for i in 0..<n { weightNorms[i] = inputNorms[i] * deltaNorms[i] }
         return (weightNorms, bias == nil ? [Float](repeating: 0, count: n) : deltaNorms)
     }
+
+    /// Replaces the gradients with per-example weighted sums for the last batch:
+    /// `dW = sum_i weightFactors[i] delta_i x_i^T` and
+    /// `db = sum_i biasFactors[i] delta_i`.
+    ///
+    /// With factors `min(1, C / norm_i)` this gives the clipped gradient sum of
+    /// differentially private SGD (Abadi et al. 2016) in one product, with no
+    /// per-example gradient materialised.
+    public func setWeightedGradients(weightFactors: [Float], biasFactors: [Float]) {
+        let n = lastInput.rows
+        precondition(lastOutputGradient.rows == n, "\(weight.name): call backward before setWeightedGradients")
+        let scaled = lastOutputGradient.scalingRows(by: weightFactors)
+        Matrix.gemm(scaled, transposeA: true, lastInput, into: &weight.gradient)
+        if let bias {
+            bias.gradient.zero()
+            Matrix.addColumnSums(of: lastOutputGradient.scalingRows(by: biasFactors), into: &bias.gradient.storage)
+        }
+    }
 }

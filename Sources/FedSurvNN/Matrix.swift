@@ -121,6 +121,20 @@ public struct Matrix: Sendable, Equatable {
         return result
     }
 
+    /// Returns a copy with row `r` multiplied by `factors[r]`.
+    public func scalingRows(by factors: [Float]) -> Matrix {
+        precondition(factors.count == rows, "scalingRows: \(factors.count) factors for \(rows) rows")
+        var result = self
+        let width = cols
+        result.storage.withUnsafeMutableBufferPointer { values in
+            for r in 0..<rows {
+                let factor = factors[r]
+                for c in 0..<width { values[r * width + c] *= factor }
+            }
+        }
+        return result
+    }
+
     /// Frobenius norm, accumulated in `Double`.
     public func frobeniusNorm() -> Double {
         var sum = 0.0

@@ -298,4 +298,21 @@ public final class LayerNorm: Layer {
         }
         return (scaleNorms, shiftNorms)
     }
+
+    /// Replaces the gradients with per-example weighted sums for the last batch:
+    /// `dgamma = sum_i scaleFactors[i] dy_i * xhat_i` and `dbeta = sum_i shiftFactors[i] dy_i`.
+    public func setWeightedGradients(scaleFactors: [Float], shiftFactors: [Float]) {
+        let n = normalized.rows
+        precondition(lastOutputGradient.rows == n, "\(scale.name): call backward before setWeightedGradients")
+        scale.gradient.zero()
+        shift.gradient.zero()
+        let d = features
+        for r in 0..<n {
+            for c in 0..<d {
+                let dy = lastOutputGradient.storage[r * d + c]
+                scale.gradient.storage[c] += scaleFactors[r] * dy * normalized.storage[r * d + c]
+                shift.gradient.storage[c] += shiftFactors[r] * dy
+            }
+        }
+    }
 }

@@ -51,6 +51,60 @@ import Testing
         }
     }
 
+    @Test("weighted gradients match materialised sums")
+    func weightedGradients() throws {
+        let config = ModelFixtures.config(normalization: .layer, dropout: 0.2)
+        let model = try BilayerAttentionModel(config: config, seed: 4)
+        let n = 4
+        let input = ModelFixtures.input(config: config, n: n)
+        var generator = SeededGenerator(seed: 5)
+        let output = model.forward(input, training: true)
+        let outputGradient = Matrix(rows: output.rows, cols: output.cols) { generator.nextUniform(in: -1, 1) }
+
+        // Materialise each example's gradient, then form the weighted sums directly.
+        var factors: [String: [Float]] = [:]
+        for parameter in model.parameters {
+            factors[parameter.name] = (0..<n).map { _ in generator.nextUniform(in: 0, 1) }
+        }
+        var expected: [String: [Double]] = [:]
+        for i in 0..<n {
+            var single = Matrix(rows: n, cols: outputGradient.cols)
+            for c in 0..<outputGradient.cols { single[i, c] = outputGradient[i, c] }
+            model.zeroGradients()
+            model.backward(single)
+            for parameter in model.parameters {
+                let factor = Double(factors[parameter.name]![i])
+                var sums = expected[parameter.name] ?? [Double](repeating: 0, count: parameter.count)
+                for k in 0..<parameter.count { sums[k] += factor * Double(parameter.gradient.storage[k]) }
+                expected[parameter.name] = sums
+            }
+        }
+
+        model.zeroGradients()
+        model.backward(outputGradient)
+        try model.setWeightedGradients(factors)
+        for parameter in model.parameters {
+            let sums = expected[parameter.name]!
+            var worst = 0.0
+            for k in 0..<parameter.count {
+                worst = max(worst, abs(Double(parameter.gradient.storage[k]) - sums[k]) / (1e-4 + abs(sums[k])))
+            }
+            #expect(worst < 1e-3, "\(parameter.name): worst relative error \(worst)")
+        }
+    }
+
+    @Test("weighted gradients need every factor")
+    func missingFactors() throws {
+        let config = ModelFixtures.config(normalization: .layer)
+        let model = try BilayerAttentionModel(config: config, seed: 6)
+        let output = model.forward(ModelFixtures.input(config: config), training: true)
+        model.backward(Matrix(rows: output.rows, cols: output.cols, repeating: 1))
+        var factors: [String: [Float]] = [:]
+        for parameter in model.parameters { factors[parameter.name] = [Float](repeating: 1, count: output.rows) }
+        factors["fusion.query"] = [1, 1]
+        #expect(throws: ModelError.self) { try model.setWeightedGradients(factors) }
+    }
+
     @Test("rejects batch normalisation")
     func batchNorm() throws {
         let config = ModelFixtures.config(normalization: .batch)

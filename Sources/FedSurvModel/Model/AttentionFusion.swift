@@ -233,6 +233,22 @@ extension AttentionFusion {
         }
         return (keyNorms, queryNorms)
     }
+
+    /// Replaces the gradients of `W_K` and `q` with per-example weighted sums
+    /// for the last batch. For `W_K` this is `B^T diag(c) dZ` over the stacked
+    /// rows, with example `i`'s factor on each of its `M` rows.
+    func setWeightedGradients(keyFactors: [Float], queryFactors: [Float]) {
+        let n = exampleCount
+        precondition(queryGradientPerExample.rows == n, "Attention: call backward before setWeightedGradients")
+        var stackedFactors = [Float](repeating: 0, count: modalityCount * n)
+        for j in 0..<modalityCount {
+            for i in 0..<n { stackedFactors[j * n + i] = keyFactors[i] }
+        }
+        let scaled = lastKeyPreactivationGradient.scalingRows(by: stackedFactors)
+        Matrix.gemm(stacked, transposeA: true, scaled, into: &keyWeight.gradient)
+        query.gradient.zero()
+        Matrix.addColumnSums(of: queryGradientPerExample.scalingRows(by: queryFactors), into: &query.gradient.storage)
+    }
 }
 
 import Foundation

@@ -181,4 +181,54 @@ public final class BilayerAttentionModel {
         addLinear(outputLinear)
         return result
     }
+
+    /// Replaces every parameter's gradient with a per-example weighted sum for
+    /// the last `forward` and `backward`: `g_p = sum_i factors[p][i] g_{p,i}`,
+    /// where `g_{p,i}` is example `i`'s contribution to parameter `p`.
+    ///
+    /// With `factors[p][i] = min(1, C_p / ||g_{p,i}||)` from
+    /// `perExampleGradientNorms` this is the per-group clipped gradient sum of
+    /// differentially private training, computed without materialising
+    /// per-example gradients.
+    ///
+    /// - Parameter factors: `n` factors for every name in `parameters`.
+    /// - Throws: `ModelError.invalidConfig` with batch normalisation, and
+    ///   `ModelError.invalidInput` when a parameter's factors are missing or
+    ///   do not have one entry per example.
+    public func setWeightedGradients(_ factors: [String: [Float]]) throws {
+        guard config.normalization == .layer || omics.isEmpty else {
+            throw ModelError.invalidConfig(
+                field: "normalization", reason: "is batch, which mixes examples; per-example gradients need layer")
+        }
+        let n = outputLinear.lastInput.rows
+        for parameter in parameters {
+            guard let values = factors[parameter.name], values.count == n else {
+                throw ModelError.invalidInput(
+                    reason: "per-example factors for \(parameter.name) are missing or do not have \(n) entries")
+            }
+        }
+        func setLinear(_ linear: Linear) {
+            let weightFactors = factors[linear.weight.name]!
+            linear.setWeightedGradients(
+                weightFactors: weightFactors, biasFactors: linear.bias.map { factors[$0.name]! } ?? weightFactors)
+        }
+
+        if let clinical {
+            for table in clinical.embeddings { table.setWeightedGradients(factors: factors[table.weight.name]!) }
+            setLinear(clinical.linear)
+        }
+        for entry in omics {
+            for layer in entry.encoder.network.layers {
+                if let linear = layer as? Linear { setLinear(linear) }
+                if let layerNorm = layer as? LayerNorm {
+                    layerNorm.setWeightedGradients(
+                        scaleFactors: factors[layerNorm.scale.name]!, shiftFactors: factors[layerNorm.shift.name]!)
+                }
+            }
+        }
+        fusion.setWeightedGradients(
+            keyFactors: factors[fusion.keyWeight.name]!, queryFactors: factors[fusion.query.name]!)
+        setLinear(fusionLinear)
+        setLinear(outputLinear)
+    }
 }
