@@ -68,11 +68,13 @@ public final class Embedding {
     /// last batch: row `code_i` receives `factors[i] dy_i`.
     public func setWeightedGradients(factors: [Float]) {
         precondition(lastOutputGradient.rows == lastCodes.count, "\(weight.name): call backward before setWeightedGradients")
-        weight.gradient.zero()
+        var sums = [Float](repeating: 0, count: weight.count)
         let d = dimension
+        let gradients = lastOutputGradient.storage
         for (r, code) in lastCodes.enumerated() {
             let target = Int(code) * d
-            for c in 0..<d { weight.gradient.storage[target + c] += factors[r] * lastOutputGradient.storage[r * d + c] }
+            for c in 0..<d { sums[target + c] += factors[r] * gradients[r * d + c] }
         }
+        weight.gradient.storage = sums
     }
 }

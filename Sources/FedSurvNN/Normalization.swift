@@ -278,12 +278,14 @@ public final class LayerNorm: Layer {
         precondition(lastOutputGradient.rows == n, "\(scale.name): call backward before perExampleGradientNorms")
         var scaleNorms = [Float](repeating: 0, count: n)
         var shiftNorms = [Float](repeating: 0, count: n)
+        let gradients = lastOutputGradient.storage
+        let xhat = normalized.storage
         for r in 0..<n {
             var scaleSum = 0.0
             var shiftSum = 0.0
             for c in 0..<d {
-                let dy = Double(lastOutputGradient.storage[r * d + c])
-                let dgamma = dy * Double(normalized.storage[r * d + c])
+                let dy = Double(gradients[r * d + c])
+                let dgamma = dy * Double(xhat[r * d + c])
                 switch norm {
                 case .l1:
                     scaleSum += abs(dgamma)
@@ -304,15 +306,21 @@ public final class LayerNorm: Layer {
     public func setWeightedGradients(scaleFactors: [Float], shiftFactors: [Float]) {
         let n = normalized.rows
         precondition(lastOutputGradient.rows == n, "\(scale.name): call backward before setWeightedGradients")
-        scale.gradient.zero()
-        shift.gradient.zero()
         let d = features
-        for r in 0..<n {
-            for c in 0..<d {
-                let dy = lastOutputGradient.storage[r * d + c]
-                scale.gradient.storage[c] += scaleFactors[r] * dy * normalized.storage[r * d + c]
-                shift.gradient.storage[c] += shiftFactors[r] * dy
+        var scaleSums = [Float](repeating: 0, count: d)
+        var shiftSums = [Float](repeating: 0, count: d)
+        lastOutputGradient.storage.withUnsafeBufferPointer { dy in
+            normalized.storage.withUnsafeBufferPointer { h in
+                for r in 0..<n {
+                    let (scaleFactor, shiftFactor) = (scaleFactors[r], shiftFactors[r])
+                    for c in 0..<d {
+                        scaleSums[c] += scaleFactor * dy[r * d + c] * h[r * d + c]
+                        shiftSums[c] += shiftFactor * dy[r * d + c]
+                    }
+                }
             }
         }
+        scale.gradient.storage = scaleSums
+        shift.gradient.storage = shiftSums
     }
 }
