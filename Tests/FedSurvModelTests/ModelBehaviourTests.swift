@@ -98,7 +98,7 @@ import Testing
         let config = ModelConfig(modalities: [.clinical], clinicalCardinalities: [32, 2, 5, 200], dimension: 8, heads: 2)
         let model = try BilayerAttentionModel(config: config, seed: 8)
         let shapes = model.parameters.filter { $0.name.contains("embeddings") }.map(\.shape)
-        // Rows are cardinality + 1 (code 0 is unknown); width min(50, (rows + 1) / 2).
+        // Rows are cardinality + 1 because code 0 is unknown, and width is min(50, (rows + 1) / 2).
         #expect(shapes == [[33, 17], [3, 2], [6, 3], [201, 50]])
     }
 }

@@ -26,7 +26,7 @@ import Testing
         let bound: Float = 1 / 8
         #expect(layer.weight.value.storage.allSatisfy { abs($0) <= bound })
         #expect(layer.bias!.value.storage.allSatisfy { abs($0) <= bound })
-        // A uniform on [-b, b] has standard deviation b / sqrt(3); 2048 draws give it to ~3 %.
+        // A uniform on [-b, b] has standard deviation b / sqrt(3), and 2048 draws estimate it to about 3 %.
         let std = layer.weight.value.frobeniusNorm() / Double(layer.weight.count).squareRoot()
         #expect(abs(std - Double(bound) / 3.0.squareRoot()) < 0.1 * Double(bound) / 3.0.squareRoot())
     }
@@ -59,7 +59,7 @@ import Testing
         }
     }
 
-    @Test("LayerNorm per-example norms sum to batch gradient")
+    @Test("LayerNorm per-example norms, one example")
     func layerNormPerExample() {
         let layer = LayerNorm(name: "ln", features: 4)
         var generator = SeededGenerator(seed: 4)

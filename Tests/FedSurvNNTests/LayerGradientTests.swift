@@ -1,7 +1,7 @@
 import FedSurvNN
 import Testing
 
-/// Finite-difference checks of every layer's backward pass; tolerances are in `GradientCheck`.
+/// Finite-difference checks of every layer's backward pass, with the tolerances of `GradientCheck`.
 @Suite struct LayerGradientTests {
     static func randomInput(rows: Int, cols: Int, seed: UInt64) -> Matrix {
         var generator = SeededGenerator(seed: seed)
@@ -95,8 +95,8 @@ import Testing
         #expect(output[1, 2] == layer.weight.value[2, 2])
         let weights = Self.randomInput(rows: 5, cols: 3, seed: 22)
         layer.backward(weights)
-        // Rows 1 and 2 of the gradient: code 2 appears at positions 1 and 2, so its
-        // gradient is the sum of those rows; code 1 appears once at position 4.
+        // Code 2 appears at positions 1 and 2, so its table row gets the sum of those
+        // gradient rows. Code 1 appears once, at position 4.
         for c in 0..<3 {
             #expect(abs(layer.weight.gradient[2, c] - (weights[1, c] + weights[2, c])) < 1e-6)
             #expect(layer.weight.gradient[1, c] == weights[4, c])

@@ -83,7 +83,8 @@ public final class BilayerAttentionModel {
 
     // MARK: - Forward and backward
 
-    /// Returns the `n x outputSize` outputs (risk scores or logits).
+    /// Returns the `n x outputSize` outputs (risk scores or logits). The
+    /// clinical modality counts as present for every example.
     ///
     /// Inputs are checked with preconditions only, so call `input.validate(for:)`
     /// once on data from outside the program.
