@@ -6,8 +6,9 @@ public final class ReLU: Layer {
 
     public func forward(_ input: Matrix, training: Bool) -> Matrix {
         var result = input
+        // A branch-free max so the compiler vectorises the loop.
         result.storage.withUnsafeMutableBufferPointer { y in
-            for i in 0..<y.count where y[i] < 0 { y[i] = 0 }
+            for i in 0..<y.count { y[i] = max(y[i], 0) }
         }
         output = result
         return result
@@ -18,7 +19,7 @@ public final class ReLU: Layer {
         var result = outputGradient
         output.storage.withUnsafeBufferPointer { y in
             result.storage.withUnsafeMutableBufferPointer { dx in
-                for i in 0..<dx.count where y[i] <= 0 { dx[i] = 0 }
+                for i in 0..<dx.count { dx[i] = y[i] > 0 ? dx[i] : 0 }
             }
         }
         return result
@@ -46,19 +47,29 @@ public final class Dropout: Layer {
             mask = []
             return input
         }
-        let keep = 1 - rate
-        let factor = 1 / keep
+        let factor = 1 / (1 - rate)
+        // Each 64-bit draw gives two 32-bit uniforms, and an entry is kept when
+        // its uniform is below (1 - rate) * 2^32.
+        let threshold = UInt64((Double(1 - rate) * 0x1p32).rounded())
         var newMask = [Float](repeating: 0, count: input.count)
         var result = input
+        var generator = self.generator
         result.storage.withUnsafeMutableBufferPointer { y in
             newMask.withUnsafeMutableBufferPointer { m in
-                for i in 0..<y.count {
-                    let value: Float = generator.nextUniform() < keep ? factor : 0
-                    m[i] = value
-                    y[i] *= value
+                var i = 0
+                while i < y.count {
+                    let bits = generator.next()
+                    m[i] = (bits & 0xFFFF_FFFF) < threshold ? factor : 0
+                    y[i] *= m[i]
+                    if i + 1 < y.count {
+                        m[i + 1] = (bits >> 32) < threshold ? factor : 0
+                        y[i + 1] *= m[i + 1]
+                    }
+                    i += 2
                 }
             }
         }
+        self.generator = generator
         mask = newMask
         return result
     }

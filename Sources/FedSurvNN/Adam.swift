@@ -48,16 +48,49 @@ public final class Adam {
                 parameter.value.storage.withUnsafeMutableBufferPointer { theta in
                     firstMoments[index].withUnsafeMutableBufferPointer { m in
                         secondMoments[index].withUnsafeMutableBufferPointer { v in
-                            for i in 0..<theta.count {
-                                let grad = g[i] + decay * theta[i]
-                                m[i] = b1 * m[i] + (1 - b1) * grad
-                                v[i] = b2 * v[i] + (1 - b2) * grad * grad
-                                theta[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
-                            }
+                            Self.update(
+                                theta: theta, m: m, v: v, g: g, b1: b1, b2: b2, eps: eps, decay: decay,
+                                stepSize: stepSize, rootCorrection2: rootCorrection2)
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Applies one update to a buffer, eight lanes at a time with `SIMD8`
+    /// (the scalar loop does not auto-vectorise), then the remainder.
+    private static func update(
+        theta: UnsafeMutableBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>,
+        v: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>,
+        b1: Float, b2: Float, eps: Float, decay: Float, stepSize: Float, rootCorrection2: Float
+    ) {
+        typealias Lanes = SIMD8<Float>
+        let width = Lanes.scalarCount
+        let count = theta.count
+        var i = 0
+        let (thetaBase, mBase, vBase) = (theta.baseAddress, m.baseAddress, v.baseAddress)
+        let gBase = g.baseAddress
+        while i + width <= count {
+            let gradient = UnsafeRawPointer(gBase! + i).loadUnaligned(as: Lanes.self)
+            var value = UnsafeRawPointer(thetaBase! + i).loadUnaligned(as: Lanes.self)
+            var first = UnsafeRawPointer(mBase! + i).loadUnaligned(as: Lanes.self)
+            var second = UnsafeRawPointer(vBase! + i).loadUnaligned(as: Lanes.self)
+            let grad = gradient + decay * value
+            first = b1 * first + (1 - b1) * grad
+            second = b2 * second + (1 - b2) * grad * grad
+            value -= stepSize * first / (second.squareRoot() / rootCorrection2 + eps)
+            UnsafeMutableRawPointer(thetaBase! + i).storeBytes(of: value, as: Lanes.self)
+            UnsafeMutableRawPointer(mBase! + i).storeBytes(of: first, as: Lanes.self)
+            UnsafeMutableRawPointer(vBase! + i).storeBytes(of: second, as: Lanes.self)
+            i += width
+        }
+        while i < count {
+            let grad = g[i] + decay * theta[i]
+            m[i] = b1 * m[i] + (1 - b1) * grad
+            v[i] = b2 * v[i] + (1 - b2) * grad * grad
+            theta[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+            i += 1
         }
     }
 

@@ -63,15 +63,18 @@ public final class BatchNorm1d: Layer {
                 }
             }
             // 2) Running statistics, with the unbiased variance as PyTorch does.
+            var newMean = runningMean.value.storage
+            var newVariance = runningVariance.value.storage
             for c in 0..<d {
                 let variance = sumSquares[c] / Double(max(n, 1))
                 mean[c] = Float(sum[c])
                 inverse[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
                 let unbiased = n > 1 ? sumSquares[c] / Double(n - 1) : variance
-                runningMean.value.storage[c] = (1 - momentum) * runningMean.value.storage[c] + momentum * mean[c]
-                runningVariance.value.storage[c] =
-                    (1 - momentum) * runningVariance.value.storage[c] + momentum * Float(unbiased)
+                newMean[c] = (1 - momentum) * newMean[c] + momentum * mean[c]
+                newVariance[c] = (1 - momentum) * newVariance[c] + momentum * Float(unbiased)
             }
+            runningMean.value.storage = newMean
+            runningVariance.value.storage = newVariance
         } else {
             for c in 0..<d {
                 mean[c] = runningMean.value.storage[c]
@@ -126,14 +129,17 @@ public final class BatchNorm1d: Layer {
                 }
             }
         }
-        for c in 0..<d {
-            shift.gradient.storage[c] += sumDy[c]
-            scale.gradient.storage[c] += sumDyXhat[c]
+        shift.gradient.storage.withUnsafeMutableBufferPointer { db in
+            for c in 0..<d { db[c] += sumDy[c] }
+        }
+        scale.gradient.storage.withUnsafeMutableBufferPointer { dg in
+            for c in 0..<d { dg[c] += sumDyXhat[c] }
         }
 
         var inputGradient = Matrix(rows: n, cols: d)
         let count = Float(n)
         let training = lastWasTraining
+        let inverseStd = self.inverseStd
         outputGradient.storage.withUnsafeBufferPointer { dy in
             normalized.storage.withUnsafeBufferPointer { h in
                 inputGradient.storage.withUnsafeMutableBufferPointer { dx in
@@ -236,6 +242,7 @@ public final class LayerNorm: Layer {
         lastOutputGradient = outputGradient
         var inputGradient = Matrix(rows: n, cols: d)
         var dxhat = [Float](repeating: 0, count: d)
+        let inverseStd = self.inverseStd
         outputGradient.storage.withUnsafeBufferPointer { dy in
             normalized.storage.withUnsafeBufferPointer { h in
                 inputGradient.storage.withUnsafeMutableBufferPointer { dx in

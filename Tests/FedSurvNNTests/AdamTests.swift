@@ -34,6 +34,34 @@ import Testing
         }
     }
 
+    @Test("vector and scalar lanes agree", arguments: [0, 0.01] as [Float])
+    func lanes(weightDecay: Float) {
+        // 21 entries: two blocks of eight take the SIMD path and five the scalar tail.
+        var generator = SeededGenerator(seed: 7)
+        let initial = (0..<21).map { _ in generator.nextUniform(in: -1, 1) }
+        let parameter = Parameter(name: "p", value: Matrix(rows: 3, cols: 7, storage: initial))
+        let adam = Adam(parameters: [parameter], learningRate: 0.05, weightDecay: weightDecay)
+        var theta = initial.map(Double.init)
+        var m = [Double](repeating: 0, count: 21)
+        var v = [Double](repeating: 0, count: 21)
+        for t in 1...3 {
+            let gradients = (0..<21).map { _ in generator.nextUniform(in: -2, 2) }
+            parameter.gradient = Matrix(rows: 3, cols: 7, storage: gradients)
+            adam.update()
+            for i in 0..<21 {
+                let g = Double(gradients[i]) + Double(weightDecay) * theta[i]
+                m[i] = 0.9 * m[i] + 0.1 * g
+                v[i] = 0.999 * v[i] + 0.001 * g * g
+                let mHat = m[i] / (1 - Foundation.pow(0.9, Double(t)))
+                let vHat = v[i] / (1 - Foundation.pow(0.999, Double(t)))
+                theta[i] -= 0.05 * mHat / (vHat.squareRoot() + 1e-8)
+            }
+        }
+        for i in 0..<21 {
+            #expect(abs(Double(parameter.value.storage[i]) - theta[i]) < 1e-5, "entry \(i)")
+        }
+    }
+
     @Test("minimises a quadratic")
     func quadratic() {
         let parameter = Parameter(name: "p", value: Matrix(rows: 1, cols: 2, storage: [3, -2]))

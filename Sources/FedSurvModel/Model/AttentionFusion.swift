@@ -135,6 +135,11 @@ final class AttentionFusion {
         let scale = 1 / Float(width).squareRoot()
         precondition(outputGradient.rows == n && outputGradient.cols == d, "Attention: gradient shape mismatch")
 
+        // Local copies share storage with the cached matrices and avoid
+        // per-access exclusivity checks on class properties in the loops.
+        let weights = self.weights
+        let stacked = self.stacked
+        let keys = self.keys
         var stackedGradient = Matrix(rows: m * n, cols: d)
         var keyGradient = Matrix(rows: m * n, cols: d)
         var scoreGradient = [Float](repeating: 0, count: m)
