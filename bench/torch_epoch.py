@@ -1,6 +1,6 @@
 """PyTorch CPU reference for bench/nn-epoch: the same model, data sizes and loop.
 
-Usage (from the package root, with Debian's python3-torch installed):
+Usage (from the package root, after `apt-get install --no-install-recommends python3-torch`):
 
     /usr/bin/python3 bench/torch_epoch.py [EXAMPLES [EPOCHS [batch|layer [THREADS]]]]
     /usr/bin/python3 bench/torch_epoch.py --check-names MODEL.safetensors

@@ -9,9 +9,10 @@ extension BilayerAttentionModel {
 
     /// Returns all parameters and buffers as safetensors, with the configuration in the metadata.
     ///
-    /// NOTE: PyTorch's BatchNorm1d also has an int64 `num_batches_tracked`
-    /// buffer, which this F32-only writer omits, so load such files into PyTorch
-    /// with `strict=False`.
+    /// PyTorch's BatchNorm1d also has an int64 `num_batches_tracked` buffer,
+    /// which this F32-only writer omits. PyTorch 1.13 fills it in, so
+    /// `load_state_dict(strict=True)` accepts the file (checked by
+    /// `bench/torch_epoch.py --check-names`).
     public func stateTensors() -> SafeTensors {
         var tensors: [String: SafeTensor] = [:]
         for parameter in parameters + buffers {
