@@ -2,9 +2,9 @@
 // the sizes of Chen et al. 2026 (1,579 mRNA, 743 miRNA and 2,711 CNV features, batch 256).
 // Built and run by bench/nn-epoch, it prints one logfmt line per epoch.
 
-import Foundation
 import FedSurvModel
 import FedSurvNN
+import Foundation
 
 let arguments = CommandLine.arguments
 let examples = arguments.count > 1 ? Int(arguments[1]) ?? 8000 : 8000

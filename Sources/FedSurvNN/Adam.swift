@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Adam optimiser (Kingma and Ba 2015) with bias correction:
 ///
 /// ```
@@ -99,5 +101,3 @@ public final class Adam {
         for parameter in parameters { parameter.zeroGradient() }
     }
 }
-
-import Foundation

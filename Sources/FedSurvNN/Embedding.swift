@@ -33,7 +33,8 @@ public final class Embedding {
             output.storage.withUnsafeMutableBufferPointer { y in
                 for (r, code) in codes.enumerated() {
                     let index = Int(code)
-                    precondition(index >= 0 && index < count, "\(weight.name): code \(index) is out of range 0..<\(count)")
+                    precondition(
+                        index >= 0 && index < count, "\(weight.name): code \(index) is out of range 0..<\(count)")
                     (y.baseAddress! + r * d).update(from: table.baseAddress! + index * d, count: d)
                 }
             }
@@ -60,14 +61,16 @@ public final class Embedding {
     /// Per-example norms of the table gradient for the last batch: example `i`
     /// adds `dy_i` to one row, so its norm is the norm of `dy_i`.
     public func perExampleGradientNorms(_ norm: GradientNorm) -> [Float] {
-        precondition(lastOutputGradient.rows == lastCodes.count, "\(weight.name): call backward before perExampleGradientNorms")
+        precondition(
+            lastOutputGradient.rows == lastCodes.count, "\(weight.name): call backward before perExampleGradientNorms")
         return lastOutputGradient.rowNorms(norm)
     }
 
     /// Replaces the table gradient with the per-example weighted sum for the
     /// last batch: row `code_i` receives `factors[i] dy_i`.
     public func setWeightedGradients(factors: [Float]) {
-        precondition(lastOutputGradient.rows == lastCodes.count, "\(weight.name): call backward before setWeightedGradients")
+        precondition(
+            lastOutputGradient.rows == lastCodes.count, "\(weight.name): call backward before setWeightedGradients")
         var sums = [Float](repeating: 0, count: weight.count)
         let d = dimension
         let gradients = lastOutputGradient.storage

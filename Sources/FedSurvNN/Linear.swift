@@ -67,7 +67,8 @@ public final class Linear: Layer {
     public func backward(_ outputGradient: Matrix, computeInputGradient: Bool) -> Matrix {
         precondition(
             outputGradient.rows == lastInput.rows && outputGradient.cols == outputs,
-            "\(weight.name): output gradient is \(outputGradient.rows) x \(outputGradient.cols), expected \(lastInput.rows) x \(outputs)")
+            "\(weight.name): output gradient is \(outputGradient.rows) x \(outputGradient.cols), expected \(lastInput.rows) x \(outputs)"
+        )
         lastOutputGradient = outputGradient
         Matrix.gemm(outputGradient, transposeA: true, lastInput, into: &weight.gradient, beta: 1)
         if let bias {

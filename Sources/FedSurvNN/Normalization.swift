@@ -26,7 +26,8 @@ public final class BatchNorm1d: Layer {
         self.features = features
         self.epsilon = epsilon
         self.momentum = momentum
-        scale = Parameter(name: name + ".weight", value: Matrix(rows: 1, cols: features, repeating: 1), shape: [features])
+        scale = Parameter(
+            name: name + ".weight", value: Matrix(rows: 1, cols: features, repeating: 1), shape: [features])
         shift = Parameter(name: name + ".bias", value: Matrix(rows: 1, cols: features), shape: [features])
         runningMean = Parameter(name: name + ".running_mean", value: Matrix(rows: 1, cols: features), shape: [features])
         runningVariance = Parameter(
@@ -186,7 +187,8 @@ public final class LayerNorm: Layer {
     public init(name: String, features: Int, epsilon: Float = 1e-5) {
         self.features = features
         self.epsilon = epsilon
-        scale = Parameter(name: name + ".weight", value: Matrix(rows: 1, cols: features, repeating: 1), shape: [features])
+        scale = Parameter(
+            name: name + ".weight", value: Matrix(rows: 1, cols: features, repeating: 1), shape: [features])
         shift = Parameter(name: name + ".bias", value: Matrix(rows: 1, cols: features), shape: [features])
     }
 

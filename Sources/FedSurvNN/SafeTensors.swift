@@ -47,7 +47,8 @@ public struct SafeTensors: Sendable, Equatable {
         var offset = 0
         for name in names {
             let byteCount = tensors[name]!.values.count * MemoryLayout<Float>.size
-            header.entries[name] = Header.Entry(dtype: "F32", shape: tensors[name]!.shape, dataOffsets: [offset, offset + byteCount])
+            header.entries[name] = Header.Entry(
+                dtype: "F32", shape: tensors[name]!.shape, dataOffsets: [offset, offset + byteCount])
             offset += byteCount
         }
 
@@ -64,7 +65,10 @@ public struct SafeTensors: Sendable, Equatable {
         for name in names {
             tensors[name]!.values.withUnsafeBufferPointer { buffer in
                 // F32 little-endian: every supported platform is little-endian.
-                data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
+                data.append(
+                    UnsafeBufferPointer(
+                        start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self),
+                        count: buffer.count * 4))
             }
         }
         return data
@@ -85,14 +89,16 @@ public struct SafeTensors: Sendable, Equatable {
     public init(data: Data, source: String = "buffer") throws {
         // 1) Header length and JSON header.
         guard data.count >= 8 else {
-            throw NNError.invalidSafeTensors(source: source, reason: "\(data.count) bytes is shorter than the 8-byte header length")
+            throw NNError.invalidSafeTensors(
+                source: source, reason: "\(data.count) bytes is shorter than the 8-byte header length")
         }
         let start = data.startIndex
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(data[start + i]) << (8 * UInt64(i)) }
         guard headerLength <= UInt64(Self.maximumHeaderLength), 8 + Int(headerLength) <= data.count else {
             throw NNError.invalidSafeTensors(
-                source: source, reason: "header length \(headerLength) exceeds the file size \(data.count) or the 100 MB limit")
+                source: source,
+                reason: "header length \(headerLength) exceeds the file size \(data.count) or the 100 MB limit")
         }
         let headerBytes = data[(start + 8)..<(start + 8 + Int(headerLength))]
         guard headerBytes.first == UInt8(ascii: "{") else {
@@ -119,14 +125,17 @@ public struct SafeTensors: Sendable, Equatable {
                 throw NNError.unsupportedDType(source: source, tensor: name, dtype: entry.dtype)
             }
             guard entry.dataOffsets.count == 2, entry.shape.allSatisfy({ $0 >= 0 }) else {
-                throw NNError.invalidSafeTensors(source: source, reason: "tensor '\(name)' has a malformed shape or data_offsets")
+                throw NNError.invalidSafeTensors(
+                    source: source, reason: "tensor '\(name)' has a malformed shape or data_offsets")
             }
             let (begin, end) = (entry.dataOffsets[0], entry.dataOffsets[1])
             let elementCount = entry.shape.reduce(1, *)
             guard begin == expectedBegin, end >= begin, end - begin == elementCount * 4, end <= body.count else {
                 throw NNError.invalidSafeTensors(
                     source: source,
-                    reason: "tensor '\(name)' has data_offsets [\(begin), \(end)] that are not contiguous or do not match shape \(entry.shape)")
+                    reason:
+                        "tensor '\(name)' has data_offsets [\(begin), \(end)] that are not contiguous or do not match shape \(entry.shape)"
+                )
             }
             var values = [Float](repeating: 0, count: elementCount)
             values.withUnsafeMutableBytes { target in
@@ -139,7 +148,8 @@ public struct SafeTensors: Sendable, Equatable {
         }
         guard expectedBegin == body.count else {
             throw NNError.invalidSafeTensors(
-                source: source, reason: "the data section has \(body.count) bytes but the tensors cover \(expectedBegin)")
+                source: source,
+                reason: "the data section has \(body.count) bytes but the tensors cover \(expectedBegin)")
         }
         self.tensors = tensors
         self.metadata = header.metadata ?? [:]

@@ -1,6 +1,6 @@
-import Foundation
 import FedSurvModel
 import FedSurvNN
+import Foundation
 import Testing
 
 @Suite struct ModelBehaviourTests {
@@ -95,7 +95,8 @@ import Testing
 
     @Test("embedding widths follow rule")
     func embeddingWidths() throws {
-        let config = ModelConfig(modalities: [.clinical], clinicalCardinalities: [32, 2, 5, 200], dimension: 8, heads: 2)
+        let config = ModelConfig(
+            modalities: [.clinical], clinicalCardinalities: [32, 2, 5, 200], dimension: 8, heads: 2)
         let model = try BilayerAttentionModel(config: config, seed: 8)
         let shapes = model.parameters.filter { $0.name.contains("embeddings") }.map(\.shape)
         // Rows are cardinality + 1 because code 0 is unknown, and width is min(50, (rows + 1) / 2).

@@ -1,6 +1,6 @@
-import Foundation
 import FedSurvModel
 import FedSurvNN
+import Foundation
 import Testing
 
 @Suite struct ModelFileTests {
@@ -13,7 +13,8 @@ import Testing
         _ = model.forward(input, training: true)
         let expected = model.forward(input, training: false)
 
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fedsurv-model-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fedsurv-model-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try model.save(to: url)
         let loaded = try BilayerAttentionModel.load(from: url)
@@ -42,7 +43,9 @@ import Testing
         let model = try BilayerAttentionModel(config: ModelFixtures.config(outputSize: 2), seed: 3)
         let other = try BilayerAttentionModel(config: ModelFixtures.config(outputSize: 3), seed: 3)
         let before = model.parameters.map(\.value)
-        #expect(throws: NNError.shapeMismatch(source: "buffer", tensor: "output.weight", expected: [2, 8], found: [3, 8])) {
+        #expect(
+            throws: NNError.shapeMismatch(source: "buffer", tensor: "output.weight", expected: [2, 8], found: [3, 8])
+        ) {
             try model.loadState(other.stateTensors())
         }
         #expect(model.parameters.map(\.value) == before)

@@ -1,6 +1,6 @@
-import Foundation
 import FedSurvModel
 import FedSurvNN
+import Foundation
 import Testing
 
 /// Compares the evaluation-mode forward pass with an independent numpy

@@ -27,11 +27,13 @@ import Testing
             return (loss, gradient)
         }
 
-        let first = model.trainEpoch(on: input, batchSize: 16, optimizer: optimizer, generator: &generator, lossGradient: meanSquaredError)
+        let first = model.trainEpoch(
+            on: input, batchSize: 16, optimizer: optimizer, generator: &generator, lossGradient: meanSquaredError)
         #expect(first.batchCount == 4)
         var last = first
         for _ in 0..<40 {
-            last = model.trainEpoch(on: input, batchSize: 16, optimizer: optimizer, generator: &generator, lossGradient: meanSquaredError)
+            last = model.trainEpoch(
+                on: input, batchSize: 16, optimizer: optimizer, generator: &generator, lossGradient: meanSquaredError)
         }
         #expect(last.meanLoss < 0.25 * first.meanLoss, "first \(first.meanLoss), last \(last.meanLoss)")
         #expect(optimizer.step == 41 * 4)

@@ -1,4 +1,5 @@
 import FedSurvNN
+import Foundation
 import Testing
 
 @Suite struct AdamTests {
@@ -77,5 +78,3 @@ import Testing
         #expect(abs(parameter.value.storage[1] + 1) < 0.02)
     }
 }
-
-import Foundation

@@ -1,5 +1,5 @@
-import Foundation
 import FedSurvNN
+import Foundation
 import Testing
 
 @Suite struct SafeTensorsTests {
@@ -70,7 +70,8 @@ import Testing
 
     @Test("rejects overlapping offsets")
     func overlapping() {
-        let json = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        let json =
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
         var data = Data()
         var length = UInt64(json.utf8.count).littleEndian
         withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
@@ -81,7 +82,8 @@ import Testing
 
     @Test("file round trip")
     func fileRoundTrip() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fedsurv-nn-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fedsurv-nn-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try Self.sample.write(to: url)
         #expect(try SafeTensors(contentsOf: url) == Self.sample)

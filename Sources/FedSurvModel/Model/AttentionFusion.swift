@@ -1,4 +1,5 @@
 import FedSurvNN
+import Foundation
 
 /// Multi-head attention over the `M` modality vectors of each example, with
 /// one learned query (Chen et al., JMIR Med Inform 2026).
@@ -44,7 +45,9 @@ final class AttentionFusion {
     private var queryGradientPerExample = Matrix(rows: 0, cols: 0)
     private var lastKeyPreactivationGradient = Matrix(rows: 0, cols: 0)
 
-    init(name: String, dimension: Int, heads: Int, dropoutRate: Float, maskAbsent: Bool, generator: inout SeededGenerator) {
+    init(
+        name: String, dimension: Int, heads: Int, dropoutRate: Float, maskAbsent: Bool, generator: inout SeededGenerator
+    ) {
         precondition(dimension % heads == 0, "Attention: dimension \(dimension) is not a multiple of heads \(heads)")
         self.dimension = dimension
         self.heads = heads
@@ -74,7 +77,8 @@ final class AttentionFusion {
         var stackedB = Matrix(rows: m * n, cols: d)
         stackedB.storage.withUnsafeMutableBufferPointer { target in
             for (k, matrix) in encoded.enumerated() {
-                precondition(matrix.rows == n && matrix.cols == d, "Attention: modality \(k) output must be \(n) x \(d)")
+                precondition(
+                    matrix.rows == n && matrix.cols == d, "Attention: modality \(k) output must be \(n) x \(d)")
                 matrix.storage.withUnsafeBufferPointer { source in
                     (target.baseAddress! + k * n * d).update(from: source.baseAddress!, count: n * d)
                 }
@@ -193,7 +197,6 @@ final class AttentionFusion {
     }
 }
 
-
 // MARK: - Per-example gradient norms
 
 extension AttentionFusion {
@@ -255,5 +258,3 @@ extension AttentionFusion {
         Matrix.addColumnSums(of: queryGradientPerExample.scalingRows(by: queryFactors), into: &query.gradient.storage)
     }
 }
-
-import Foundation

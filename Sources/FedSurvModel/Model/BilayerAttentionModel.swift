@@ -96,7 +96,8 @@ public final class BilayerAttentionModel {
 
         // 1) Layer 1: one encoder per modality.
         if let clinical {
-            precondition(input.categorical.count == n * ModelConfig.clinicalVariableCount, "categorical codes must be n x 4")
+            precondition(
+                input.categorical.count == n * ModelConfig.clinicalVariableCount, "categorical codes must be n x 4")
             encoded.append(clinical.forward(categorical: input.categorical, age: input.age, training: training))
             for i in 0..<n { presence[i, column] = 1 }
             column += 1

@@ -40,7 +40,9 @@ final class ClinicalEncoder {
             for i in 0..<n { codes[i] = categorical[i * variables + k] }
             let looked = table.forward(codes)
             for i in 0..<n {
-                for c in 0..<table.dimension { concatenated.storage[i * embeddingWidth + offset + c] = looked.storage[i * table.dimension + c] }
+                for c in 0..<table.dimension {
+                    concatenated.storage[i * embeddingWidth + offset + c] = looked.storage[i * table.dimension + c]
+                }
             }
             offset += table.dimension
         }
@@ -49,7 +51,9 @@ final class ClinicalEncoder {
         let dropped = dropout.forward(concatenated, training: training)
         var features = Matrix(rows: n, cols: embeddingWidth + 1)
         for i in 0..<n {
-            for c in 0..<embeddingWidth { features.storage[i * (embeddingWidth + 1) + c] = dropped.storage[i * embeddingWidth + c] }
+            for c in 0..<embeddingWidth {
+                features.storage[i * (embeddingWidth + 1) + c] = dropped.storage[i * embeddingWidth + c]
+            }
             features.storage[i * (embeddingWidth + 1) + embeddingWidth] = age[i]
         }
         return linear.forward(features, training: training)
@@ -61,7 +65,8 @@ final class ClinicalEncoder {
         var embeddingGradient = Matrix(rows: n, cols: embeddingWidth)
         for i in 0..<n {
             for c in 0..<embeddingWidth {
-                embeddingGradient.storage[i * embeddingWidth + c] = featureGradient.storage[i * (embeddingWidth + 1) + c]
+                embeddingGradient.storage[i * embeddingWidth + c] =
+                    featureGradient.storage[i * (embeddingWidth + 1) + c]
             }
         }
         let concatenatedGradient = dropout.backward(embeddingGradient)
@@ -69,7 +74,10 @@ final class ClinicalEncoder {
         for table in embeddings {
             var slice = Matrix(rows: n, cols: table.dimension)
             for i in 0..<n {
-                for c in 0..<table.dimension { slice.storage[i * table.dimension + c] = concatenatedGradient.storage[i * embeddingWidth + offset + c] }
+                for c in 0..<table.dimension {
+                    slice.storage[i * table.dimension + c] =
+                        concatenatedGradient.storage[i * embeddingWidth + offset + c]
+                }
             }
             table.backward(slice)
             offset += table.dimension
@@ -94,7 +102,8 @@ final class OmicsEncoder {
         for block in 0..<(sizes.count - 1) {
             let index = 4 * block
             layers.append(
-                Linear(name: "\(name).\(index)", inputs: sizes[block], outputs: sizes[block + 1], generator: &generator))
+                Linear(name: "\(name).\(index)", inputs: sizes[block], outputs: sizes[block + 1], generator: &generator)
+            )
             switch normalization {
             case .batch: layers.append(BatchNorm1d(name: "\(name).\(index + 1)", features: sizes[block + 1]))
             case .layer: layers.append(LayerNorm(name: "\(name).\(index + 1)", features: sizes[block + 1]))

@@ -132,7 +132,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             guard clinicalCardinalities.count == Self.clinicalVariableCount else {
                 throw fail(
                     "clinicalCardinalities",
-                    "needs \(Self.clinicalVariableCount) entries (cancer type, gender, race, histological type), got \(clinicalCardinalities.count)")
+                    "needs \(Self.clinicalVariableCount) entries (cancer type, gender, race, histological type), got \(clinicalCardinalities.count)"
+                )
             }
             guard clinicalCardinalities.allSatisfy({ $0 > 0 }) else {
                 throw fail("clinicalCardinalities", "every cardinality must be positive, got \(clinicalCardinalities)")

@@ -1,5 +1,5 @@
-import Foundation
 import FedSurvNN
+import Foundation
 
 /// Model files: safetensors with every parameter and buffer under its
 /// PyTorch-style name and the `ModelConfig` JSON in the metadata.
@@ -35,7 +35,8 @@ extension BilayerAttentionModel {
                 throw NNError.missingTensor(source: source, tensor: parameter.name)
             }
             guard tensor.shape == parameter.shape else {
-                throw NNError.shapeMismatch(source: source, tensor: parameter.name, expected: parameter.shape, found: tensor.shape)
+                throw NNError.shapeMismatch(
+                    source: source, tensor: parameter.name, expected: parameter.shape, found: tensor.shape)
             }
         }
         for parameter in all {

@@ -58,28 +58,34 @@ public struct ModelInput: Sendable {
         if config.modalities.contains(.clinical) {
             let width = ModelConfig.clinicalVariableCount
             guard categorical.count == n * width else {
-                throw ModelError.invalidInput(reason: "categorical has \(categorical.count) codes, expected \(n) x \(width)")
+                throw ModelError.invalidInput(
+                    reason: "categorical has \(categorical.count) codes, expected \(n) x \(width)")
             }
             for (index, code) in categorical.enumerated() {
                 let variable = index % width
                 let cardinality = config.clinicalCardinalities[variable]
                 guard code >= 0, Int(code) <= cardinality else {
                     throw ModelError.invalidInput(
-                        reason: "categorical variable \(variable) of row \(index / width) is outside 0...\(cardinality)")
+                        reason: "categorical variable \(variable) of row \(index / width) is outside 0...\(cardinality)"
+                    )
                 }
             }
         }
         for modality in config.modalities where modality != .clinical {
             guard let batch = omics[modality] else {
-                throw ModelError.invalidInput(reason: "modality \(modality.rawValue) is in the configuration but not in the batch")
+                throw ModelError.invalidInput(
+                    reason: "modality \(modality.rawValue) is in the configuration but not in the batch")
             }
             let expected = config.encoder(for: modality)!.inputSize
             guard batch.features.rows == n, batch.features.cols == expected else {
                 throw ModelError.invalidInput(
-                    reason: "\(modality.rawValue) features are \(batch.features.rows) x \(batch.features.cols), expected \(n) x \(expected)")
+                    reason:
+                        "\(modality.rawValue) features are \(batch.features.rows) x \(batch.features.cols), expected \(n) x \(expected)"
+                )
             }
             guard batch.presence.count == n, batch.presence.allSatisfy({ $0 == 0 || $0 == 1 }) else {
-                throw ModelError.invalidInput(reason: "\(modality.rawValue) presence must have \(n) entries, each 0 or 1")
+                throw ModelError.invalidInput(
+                    reason: "\(modality.rawValue) presence must have \(n) entries, each 0 or 1")
             }
         }
     }
