@@ -55,4 +55,18 @@ import Testing
         #expect(sizes == [4, 4, 2])
         #expect(summary.batchCount == 3)
     }
+
+    @Test("predict matches one forward pass")
+    func predict() throws {
+        let config = ModelFixtures.config(normalization: .batch, dropout: 0.3)
+        let model = try BilayerAttentionModel(config: config, seed: 6)
+        let input = ModelFixtures.input(config: config, n: 11)
+        _ = model.forward(input, training: true)  // moves the running statistics
+        let whole = model.forward(input, training: false)
+        let chunked = model.predict(input, batchSize: 4)
+        #expect(chunked.rows == 11)
+        for i in 0..<whole.count {
+            #expect(abs(chunked.storage[i] - whole.storage[i]) < 1e-5, "entry \(i)")
+        }
+    }
 }

@@ -47,4 +47,22 @@ extension BilayerAttentionModel {
         }
         return EpochSummary(meanLoss: batches == 0 ? 0 : total / Double(batches), batchCount: batches)
     }
+
+    /// Returns the evaluation-mode outputs for all examples, computed in
+    /// chunks of `batchSize` rows to bound memory. Evaluation mode uses no
+    /// batch statistics, so the result does not depend on `batchSize`.
+    public func predict(_ input: ModelInput, batchSize: Int = 1024) -> Matrix {
+        precondition(batchSize > 0, "batchSize must be positive, got \(batchSize)")
+        var result = Matrix(rows: input.count, cols: config.outputSize)
+        var start = 0
+        while start < input.count {
+            let indices = Array(start..<min(start + batchSize, input.count))
+            let output = forward(input.rows(indices), training: false)
+            for (k, row) in indices.enumerated() {
+                for c in 0..<output.cols { result[row, c] = output[k, c] }
+            }
+            start += batchSize
+        }
+        return result
+    }
 }
