@@ -144,6 +144,22 @@ import Testing
         #expect(throws: ModelError.self) { try input.validate(for: config) }
     }
 
+    @Test("rejects unordered modalities")
+    func unordered() {
+        var config = ModelFixtures.config()
+        config.modalities = [.mrna, .clinical, .mirna, .cnv]
+        #expect(throws: ModelError.self) { try config.validate() }
+    }
+
+    @Test("rejects non-zero absent rows")
+    func absentRows() {
+        let config = ModelFixtures.config()
+        var input = ModelFixtures.input(config: config)
+        // Example 1 lacks mRNA in the fixture.
+        input.omics[.mrna]!.features[1, 0] = 0.5
+        #expect(throws: ModelError.self) { try input.validate(for: config) }
+    }
+
     @Test("rejects wrong feature width")
     func inputWidth() {
         let config = ModelFixtures.config()

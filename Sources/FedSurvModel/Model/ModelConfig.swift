@@ -122,6 +122,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         guard Set(modalities).count == modalities.count else {
             throw fail("modalities", "a modality is listed twice")
         }
+        guard modalities == modalities.sorted() else {
+            throw fail("modalities", "must be listed in the order clinical, mrna, mirna, cnv")
+        }
         guard dimension > 0 else { throw fail("dimension", "must be positive, got \(dimension)") }
         guard heads > 0, dimension % heads == 0 else {
             throw fail("heads", "must be positive and divide dimension \(dimension), got \(heads)")

@@ -87,6 +87,12 @@ public struct ModelInput: Sendable {
                 throw ModelError.invalidInput(
                     reason: "\(modality.rawValue) presence must have \(n) entries, each 0 or 1")
             }
+            for row in 0..<n where batch.presence[row] == 0 {
+                for column in 0..<expected where batch.features[row, column] != 0 {
+                    throw ModelError.invalidInput(
+                        reason: "\(modality.rawValue) row \(row) is marked absent but is not a zero vector")
+                }
+            }
         }
     }
 }
