@@ -52,7 +52,8 @@ public struct ModelInput: Sendable {
         return ModelInput(categorical: categorical.isEmpty ? [] : codes, age: ages, omics: selected)
     }
 
-    /// Checks sizes and code ranges against `config`. Errors name fields and sizes, never values.
+    /// Checks sizes, code ranges and the zero rows of absent modalities against `config`.
+    /// Errors name fields, rows and sizes, never values.
     public func validate(for config: ModelConfig) throws {
         let n = count
         if config.modalities.contains(.clinical) {
