@@ -1,1 +1,0 @@
-// The FedSurvNN module; see Package.swift for what it holds.
