@@ -1,3 +1,4 @@
+import FedSurvCore
 import Foundation
 
 /// One parameter group of a training step, as the accountant sees it: the
@@ -80,6 +81,12 @@ public struct PLDAccountant: Sendable {
         // Without subsampling both directions are the symmetric base pair, so one PLD serves both.
         add = samplingRate == 1 ? remove : composedPLD(.add)
         self.steps = steps
+        Logger(label: "fedsurv.privacy").debug(
+            "PLD accounting composed",
+            [
+                "dp.steps": steps, "dp.sampling_rate": samplingRate, "dp.groups": groups.count,
+                "pld.remove_points": remove.masses.count, "pld.add_points": add.masses.count,
+            ])
     }
 
     /// Accounts steps that release groups with the given recorded parameters.

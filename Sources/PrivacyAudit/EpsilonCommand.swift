@@ -55,6 +55,8 @@ enum EpsilonCommand {
         mechanism: String, noiseMultiplier: Double?, scale: Double?, samplingRate: Double, steps: Int,
         delta: Double, discretization: Double
     ) throws -> Report {
+        // Check delta before the accounting work, which can take seconds.
+        guard delta.isFinite, delta > 0, delta < 1 else { throw PrivacyError.invalidDelta(delta) }
         let group: StepGroup
         var pureEpsilon: Double?
         switch mechanism {

@@ -95,7 +95,9 @@ import Testing
         #expect(abs(Double(ones) - 64_000) < 6 * (128_000.0 / 4).squareRoot())
     }
 
-    @Test("integer square root", arguments: [UInt64(0), 1, 2, 3, 4, 15, 16, 17, 1 << 52, (1 << 52) + 1, UInt64.max])
+    static let squareRootInputs: [UInt64] = [0, 1, 2, 3, 4, 15, 16, 17, 1 << 52, (1 << 52) + 1, UInt64.max]
+
+    @Test("integer square root", arguments: squareRootInputs)
     func integerSquareRoot(value: UInt64) {
         let root = ExactSampler.integerSquareRoot(value)
         #expect(UInt128(root) * UInt128(root) <= UInt128(value))
