@@ -1,7 +1,7 @@
 import FedSurvCore
 import Foundation
 
-/// One parameter group of a training step, as the accountant sees it: the
+/// One parameter group of a training step in the accountant's terms: the
 /// noise scale relative to the group's sensitivity.
 public enum StepGroup: Sendable, Hashable {
     /// Laplace noise of scale b = scale * sensitivity_L1, so epsilon = 1 / scale.
@@ -32,6 +32,14 @@ public enum StepGroup: Sendable, Hashable {
 /// Every step upper-bounds the true divergence, so the reported epsilon is
 /// never below the one of the mechanism analysed, up to floating-point
 /// rounding in the FFT (about 1e-16 times the largest mass per grid point).
+///
+/// NOTE: the mechanism analysed is continuous Laplace or Gaussian noise,
+/// while `NoiseMechanism` draws their discrete versions on a fine grid.
+/// Pure epsilon of the discrete Laplace is exact. For the (epsilon, delta)
+/// figures the discrete-vs-continuous gap is assumed negligible at scales of
+/// many grid units. A Laplace shift of L1 norm 1 spread over several
+/// coordinates is assumed no worse than one on a single coordinate (as
+/// dp-accounting's LaplaceDpEvent also assumes). Neither is proved here.
 public struct PLDAccountant: Sendable {
     /// Default spacing of the loss grid; dp-accounting uses the same default.
     public static let defaultDiscretization = 1e-4

@@ -34,7 +34,7 @@ public struct PrivacyLossDistribution: Sendable {
         self.infinityMass = infinityMass
     }
 
-    /// The PLD of a mechanism that reveals nothing: all mass on loss 0.
+    /// Returns the PLD of a mechanism that reveals nothing: all mass on loss 0.
     static func identity(discretization: Double) -> PrivacyLossDistribution {
         PrivacyLossDistribution(discretization: discretization, lowestIndex: 0, masses: [1], infinityMass: 0)
     }
@@ -60,11 +60,11 @@ public struct PrivacyLossDistribution: Sendable {
     /// p_inf   = delta_upper
     /// ```
     ///
-    /// The result's delta(epsilon) interpolates the true one linearly in e^epsilon
-    /// between grid points, which upper-bounds it because delta is convex in
-    /// e^epsilon; below `lowerLoss` all mass sits on the lowest point and
-    /// above `upperLoss` on +infinity, both pessimistic. Negative masses from
-    /// floating-point error are set to 0.
+    /// The result's delta(epsilon) interpolates the true one linearly in
+    /// e^epsilon between grid points. That upper-bounds it because delta is
+    /// convex in e^epsilon. Mass below `lowerLoss` sits on the lowest point and
+    /// mass above `upperLoss` on +infinity, which is pessimistic too. Negative
+    /// masses from floating-point error are set to 0.
     ///
     /// - Parameters:
     ///   - delta: the mechanism's hockey-stick divergence as a function of epsilon.
@@ -137,7 +137,7 @@ public struct PrivacyLossDistribution: Sendable {
     /// Returns a PLD with at most `tailMass` cut from each end, pessimistically.
     ///
     /// The highest losses whose total mass is at most `tailMass` move to
-    /// +infinity; the lowest ones whose total is at most `tailMass` move up
+    /// +infinity. The lowest ones whose total is at most `tailMass` move up
     /// to the lowest loss kept. Both moves raise losses, so delta(epsilon)
     /// can only grow.
     func truncated(tailMass: Double) -> PrivacyLossDistribution {

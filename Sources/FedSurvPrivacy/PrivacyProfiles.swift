@@ -49,7 +49,7 @@ enum BaseProfile {
     func delta(_ epsilon: Double) -> Double {
         switch self {
         case .gaussian(let sigma):
-            // Balle and Wang (2018), Theorem 8: Phi(1/(2 sigma) - epsilon sigma) - e^epsilon Phi(-1/(2 sigma) - epsilon sigma).
+            // Balle and Wang (2018), analytic Gaussian mechanism: Phi(1/(2 sigma) - epsilon sigma) - e^epsilon Phi(-1/(2 sigma) - epsilon sigma).
             let first = standardNormalCDF(0.5 / sigma - epsilon * sigma)
             let second = exp(epsilon + log(standardNormalCDF(-0.5 / sigma - epsilon * sigma)))
             return max(0, first - second)
@@ -68,12 +68,12 @@ enum BaseProfile {
         }
     }
 
-    /// The base loss range [lower, upper] outside which A and B each have at most `tailMass`.
+    /// Returns the base loss range [lower, upper] outside which A and B each have at most `tailMass`.
     func lossRange(tailMass: Double) -> (lower: Double, upper: Double) {
         switch self {
         case .gaussian(let sigma):
             // A = N(1, sigma^2), B = N(0, sigma^2), L(x) = (2x - 1) / (2 sigma^2);
-            // x in [-z sigma, 1 + z sigma] holds all but tailMass / 2 of each side.
+            // x in [-z sigma, 1 + z sigma] contains all but tailMass / 2 of each side.
             let z = standardNormalUpperQuantile(tailMass / 2)
             let bound = (z * sigma + 0.5) / (sigma * sigma)
             return (-bound, bound)
@@ -96,8 +96,11 @@ public enum AdjacencyDirection: String, Sendable, CaseIterable {
 
 /// The hockey-stick divergence of the Poisson-subsampled step in one direction.
 ///
-/// With alpha = e^epsilon and the base divergence delta_0 of (A, B)
-/// (Zhu, Dong and Wang 2022, Theorem 11; Balle, Barthe and Gaboardi 2018):
+/// With alpha = e^epsilon and the base divergence delta_0 of (A, B), the
+/// remove case follows from integrating ((1 - q) b + q a - alpha b)_+ =
+/// q (a - alpha' b)_+ with alpha' = (alpha - 1 + q) / q, and the add case
+/// likewise from ((1 - alpha (1 - q)) a - alpha q b)_+ on the reflected pair.
+/// These are the pairs dp-accounting 0.6.0 uses for Poisson subsampling:
 ///
 /// ```
 /// remove: delta(eps) = q delta_0(ln(1 + (alpha - 1) / q))                    if alpha > 1 - q
@@ -127,7 +130,7 @@ struct SubsampledProfile {
         }
     }
 
-    /// The loss range of the subsampled pair, mapped from the base range.
+    /// Maps the base loss range to the subsampled pair's range.
     ///
     /// remove: l -> ln(1 - q + q e^l); add: l -> -ln(1 - q + q e^l), which reverses the order.
     func lossRange(tailMass: Double) -> (lower: Double, upper: Double) {

@@ -13,7 +13,7 @@ import Foundation
 /// epsilon_k-DP release of the same batch. The amplification bound holds for
 /// Poisson subsampling under add/remove adjacency (Balle, Barthe and
 /// Gaboardi 2018, "Privacy Amplification by Subsampling"). Steps, local
-/// epochs and rounds compose by summation (Dwork and Roth 2014, Theorem 3.16).
+/// epochs and rounds compose by summation (the basic composition theorem, Dwork and Roth 2014).
 public enum PureEpsilonAccountant {
     /// Returns the epsilon of one step: the sum of its groups' epsilons.
     ///

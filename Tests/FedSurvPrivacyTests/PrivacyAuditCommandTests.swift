@@ -5,7 +5,7 @@ import Testing
 
 /// Runs the built `privacy-audit` executable and checks its output against the library.
 @Suite struct PrivacyAuditCommandTests {
-    /// The built products directory: the folder that holds this test target's resource bundle.
+    /// The built products directory: the folder that contains this test target's resource bundle.
     static var productsDirectory: URL {
         Bundle.module.bundleURL.deletingLastPathComponent()
     }

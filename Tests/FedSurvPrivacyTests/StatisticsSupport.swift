@@ -5,9 +5,9 @@ enum GoodnessOfFit {
     /// Returns Pearson's chi-square statistic and its degrees of freedom for
     /// integer draws against an exact pmf.
     ///
-    /// Values in [-range, range] get a bin each, merged into their neighbour
-    /// toward zero until each bin expects at least 5 draws; everything beyond
-    /// goes to two tail bins (probabilities 1 - sum of the rest, split by symmetry).
+    /// Values in [-range, range] get a bin each, and values beyond go to two
+    /// tail bins that split the remaining probability by symmetry. Bins are
+    /// merged from both ends inward until each expects at least 5 draws.
     static func chiSquare(draws: [Int64], pmf: (Int64) -> Double, range: Int64) -> (statistic: Double, degreesOfFreedom: Int) {
         let total = Double(draws.count)
         var counts = [Int64: Int]()
