@@ -97,6 +97,27 @@ public struct PLDAccountant: Sendable {
             ])
     }
 
+    private init(remove: PrivacyLossDistribution, add: PrivacyLossDistribution, steps: Int) {
+        self.remove = remove
+        self.add = add
+        self.steps = steps
+    }
+
+    /// Returns the accountant of these steps followed by `other`'s, for
+    /// training whose steps differ in parameters (later rounds, other rates).
+    ///
+    /// - Throws: `PrivacyError.invalidAccountingOption` when the two use different discretisations.
+    public func composed(with other: PLDAccountant, tailMass: Double = defaultTailMass) throws(PrivacyError)
+        -> PLDAccountant
+    {
+        guard remove.discretization == other.remove.discretization else {
+            throw .invalidAccountingOption(name: "discretization", value: other.remove.discretization)
+        }
+        return PLDAccountant(
+            remove: remove.composed(with: other.remove, tailMass: tailMass),
+            add: add.composed(with: other.add, tailMass: tailMass), steps: steps + other.steps)
+    }
+
     /// Accounts steps that release groups with the given recorded parameters.
     ///
     /// - Throws: the validation errors of `MechanismParameters`, and those of the main initialiser.

@@ -45,6 +45,17 @@ import Testing
         }
     }
 
+    @Test("secure release lands on the grid")
+    func secureReleaseLandsOnGrid() throws {
+        var generator = try SecureRandomSource()
+        let parameters = MechanismParameters.gaussian(clipBound: 1, noiseMultiplier: 1.1, granularityExponent: 16)
+        let released = try NoiseMechanism.release(sum: [0.5, -0.25, 1.0 / 3], parameters: parameters, using: &generator)
+        for value in released {
+            let units = value * 65_536
+            #expect(units == units.rounded())
+        }
+    }
+
     @Test("Laplace release noise moments")
     func laplaceReleaseMoments() throws {
         // One coordinate, snapped sum 0, scale 1/epsilon = 2 (512 units at 2^-8):

@@ -150,6 +150,21 @@ func analyticGaussianEpsilon(sigma: Double, delta: Double) -> Double {
         #expect(epsilon <= (try laplaceOnly.epsilon(delta: 5e-6)) + (try gaussianOnly.epsilon(delta: 5e-6)))
     }
 
+    @Test("accountants compose across phases")
+    func accountantsCompose() throws {
+        // 40 steps then 60 steps of the same mechanism equal 100 steps, up to truncation differences.
+        let first = try PLDAccountant(groups: [.laplace(scale: 2)], samplingRate: 0.1, steps: 40)
+        let second = try PLDAccountant(groups: [.laplace(scale: 2)], samplingRate: 0.1, steps: 60)
+        let whole = try PLDAccountant(groups: [.laplace(scale: 2)], samplingRate: 0.1, steps: 100)
+        let composed = try first.composed(with: second)
+        #expect(composed.steps == 100)
+        // Tolerance 1e-6 absolute on an epsilon near 1.9.
+        #expect(abs(try composed.epsilon(delta: 1e-5) - whole.epsilon(delta: 1e-5)) < 1e-6)
+
+        let coarse = try PLDAccountant(groups: [.laplace(scale: 2)], samplingRate: 0.1, steps: 1, discretization: 1e-3)
+        #expect(throws: PrivacyError.self) { try first.composed(with: coarse) }
+    }
+
     @Test("delta inverts epsilon")
     func deltaInvertsEpsilon() throws {
         let accountant = try PLDAccountant(groups: [.gaussian(noiseMultiplier: 1.1)], samplingRate: 0.01, steps: 500)
