@@ -45,6 +45,8 @@ public struct PLDAccountant: Sendable {
     public static let defaultDiscretization = 1e-4
     /// Default mass cut from each tail per truncation.
     public static let defaultTailMass = 1e-15
+    /// Largest number of loss grid points of one step, which bounds memory (about 2^24 points, 128 MiB per array).
+    public static let maximumStepPoints = 1 << 24
 
     /// The composed PLD for the remove direction.
     public let remove: PrivacyLossDistribution
@@ -78,16 +80,17 @@ public struct PLDAccountant: Sendable {
         }
         let base = try Self.baseProfile(groups: groups, discretization: discretization, tailMass: tailMass)
 
-        func composedPLD(_ direction: AdjacencyDirection) -> PrivacyLossDistribution {
+        func composedPLD(_ direction: AdjacencyDirection) throws(PrivacyError) -> PrivacyLossDistribution {
             let profile = SubsampledProfile(base: base, samplingRate: samplingRate, direction: direction)
             let range = profile.lossRange(tailMass: tailMass)
+            try Self.checkGridSize(lower: range.lower, upper: range.upper, discretization: discretization)
             let step = PrivacyLossDistribution.connectTheDots(
                 delta: profile.delta, lowerLoss: range.lower, upperLoss: range.upper, discretization: discretization)
             return step.selfComposed(steps, tailMass: tailMass)
         }
-        remove = composedPLD(.remove)
+        remove = try composedPLD(.remove)
         // Without subsampling both directions are the symmetric base pair, so one PLD serves both.
-        add = samplingRate == 1 ? remove : composedPLD(.add)
+        add = samplingRate == 1 ? remove : try composedPLD(.add)
         self.steps = steps
         Logger(label: "fedsurv.privacy").debug(
             "PLD accounting composed",
@@ -149,6 +152,14 @@ public struct PLDAccountant: Sendable {
         return max(remove.delta(epsilon: epsilon), add.delta(epsilon: epsilon))
     }
 
+    /// Rejects a loss range that would need more than `maximumStepPoints` grid points.
+    static func checkGridSize(lower: Double, upper: Double, discretization: Double) throws(PrivacyError) {
+        let points = (upper - lower) / discretization + 2
+        guard points.isFinite, points <= Double(maximumStepPoints) else {
+            throw .accountingGridTooLarge(points: points, maximum: maximumStepPoints)
+        }
+    }
+
     // MARK: - The step without subsampling
 
     static func baseProfile(groups: [StepGroup], discretization: Double, tailMass: Double) throws(PrivacyError)
@@ -177,6 +188,7 @@ public struct PLDAccountant: Sendable {
         var composed = PrivacyLossDistribution.identity(discretization: discretization)
         for part in parts {
             let range = part.lossRange(tailMass: tailMass)
+            try checkGridSize(lower: range.lower, upper: range.upper, discretization: discretization)
             let pld = PrivacyLossDistribution.connectTheDots(
                 delta: part.delta, lowerLoss: range.lower, upperLoss: range.upper, discretization: discretization)
             composed = composed.composed(with: pld, tailMass: tailMass)

@@ -27,6 +27,8 @@ public enum PrivacyError: Error, CustomStringConvertible, Equatable {
     case emptyStep
     /// A discretisation interval or tail mass that is not a usable positive number.
     case invalidAccountingOption(name: String, value: Double)
+    /// A loss range that needs more grid points than the accountant allows.
+    case accountingGridTooLarge(points: Double, maximum: Int)
     /// A per-example norm that is negative, NaN or infinite.
     case invalidNorm(index: Int)
     /// A value to be noised that is NaN, infinite or too large for the grid.
@@ -60,6 +62,8 @@ public enum PrivacyError: Error, CustomStringConvertible, Equatable {
             "a step needs at least one parameter group"
         case .invalidAccountingOption(let name, let value):
             "invalid accounting option \(name) = \(value): expected a finite number greater than 0 (and below 1 for a tail mass)"
+        case .accountingGridTooLarge(let points, let maximum):
+            "privacy loss range needs \(points) grid points, more than the maximum \(maximum): use a coarser discretization or less extreme noise parameters"
         case .invalidNorm(let index):
             "per-example norm at index \(index) is negative, NaN or infinite"
         case .valueOutOfGridRange(let index):
