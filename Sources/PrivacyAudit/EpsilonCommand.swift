@@ -7,15 +7,14 @@ import Foundation
 /// the pure epsilon by basic composition.
 enum EpsilonCommand {
     static let optionsHelp = """
-        Options:
-                   --mechanism gaussian|laplace   the noise distribution
-                   --noise-multiplier S           Gaussian sigma divided by the L2 sensitivity
-                   --scale B                      Laplace scale divided by the L1 sensitivity (epsilon = 1/B)
-                   --sampling-rate Q              Poisson sampling rate in (0, 1]
-                   --steps T                      number of composed steps, at least 1
-                   --delta D                      target delta in (0, 1)
-                   --discretization H             loss grid spacing (default 1e-4)
-                   --json                         print one JSON object instead of text
+          --mechanism gaussian|laplace   the noise distribution
+          --noise-multiplier S           Gaussian sigma divided by the L2 sensitivity
+          --scale B                      Laplace scale divided by the L1 sensitivity (epsilon = 1/B per step)
+          --sampling-rate Q              Poisson sampling rate, in (0, 1]
+          --steps T                      number of composed steps, at least 1
+          --delta D                      target delta, in (0, 1)
+          --discretization H             privacy loss grid spacing in nats (default 1e-4)
+          --json                         print one JSON object instead of text
         """
 
     /// The result as printed; field names are the JSON keys.

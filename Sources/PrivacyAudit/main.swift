@@ -6,7 +6,9 @@ let usage = """
 
     Commands:
       epsilon    Compute the privacy loss of Poisson-subsampled noisy steps.
-                 \(EpsilonCommand.optionsHelp)
+
+    Options of epsilon:
+    \(EpsilonCommand.optionsHelp)
     """
 
 runTool(name: "privacy-audit", usage: usage, exitStatus: EpsilonCommand.exitStatus) { words in
