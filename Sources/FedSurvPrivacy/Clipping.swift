@@ -2,8 +2,8 @@
 /// gradient of one parameter group to norm at most C.
 ///
 /// Clipping in L1 norm bounds the L1 sensitivity of the group's summed
-/// gradient by C (for the Laplace mechanism); clipping in L2 norm bounds
-/// the L2 sensitivity by C (for the Gaussian mechanism). Under
+/// gradient by C, as the Laplace mechanism needs. Clipping in L2 norm bounds
+/// the L2 sensitivity by C, as the Gaussian mechanism needs. Under
 /// add/remove-one-patient adjacency, one patient contributes one clipped
 /// term to the sum, so the sum moves by at most C in that norm.
 public enum Clipping {

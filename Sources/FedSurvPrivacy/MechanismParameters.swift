@@ -13,7 +13,7 @@ public enum MechanismKind: String, Codable, Sendable, CaseIterable {
 /// scale b = sensitivity_L1 / `epsilon`. Gaussian: clipped to L2 norm
 /// `clipBound`, noise standard deviation sigma = `noiseMultiplier` *
 /// sensitivity_L2. Noise lives on the grid of granularity
-/// 2^-`granularityExponent`. `NoiseMechanism` says how the sensitivity
+/// 2^-`granularityExponent`. `NoiseMechanism` documents how the sensitivity
 /// follows from the clip bound and the rounding to the grid.
 public struct MechanismParameters: Codable, Sendable, Hashable {
     public var kind: MechanismKind
@@ -45,7 +45,7 @@ public struct MechanismParameters: Codable, Sendable, Hashable {
     /// The norm the group's per-example gradients are clipped in.
     public var clipNorm: Clipping.Norm { kind == .laplace ? .l1 : .l2 }
 
-    /// The grid the noise lives on.
+    /// Returns the grid the noise lives on.
     public func grid() throws(PrivacyError) -> NoiseGrid { try NoiseGrid(exponent: granularityExponent) }
 
     /// Checks that every field is in range and matches `kind`.
@@ -72,7 +72,7 @@ public struct MechanismParameters: Codable, Sendable, Hashable {
         }
     }
 
-    /// The group as the accountant sees it: noise scale relative to the sensitivity.
+    /// Returns the group in the accountant's terms: noise scale relative to the sensitivity.
     ///
     /// Laplace scale / sensitivity_L1 = 1 / epsilon; Gaussian sigma /
     /// sensitivity_L2 = noise multiplier. `NoiseMechanism` rounds the noise up,

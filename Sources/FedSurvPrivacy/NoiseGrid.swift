@@ -27,9 +27,9 @@ public struct NoiseGrid: Sendable, Hashable {
     /// Rounds each value to the nearest grid point (ties to even) and returns it in grid units.
     ///
     /// Each coordinate moves by at most granularity / 2, so the difference of
-    /// two rounded vectors can exceed the difference of the originals by
-    /// granularity per coordinate: d * granularity in L1 norm and
-    /// sqrt(d) * granularity in L2 norm for d coordinates.
+    /// two rounded vectors can exceed the difference of the originals by one
+    /// granularity per coordinate. For d coordinates that is d * granularity
+    /// in L1 norm and sqrt(d) * granularity in L2 norm.
     ///
     /// - Throws: `PrivacyError.valueOutOfGridRange` for a NaN, infinite or too large value.
     public func roundToNearest(_ values: [Double]) throws(PrivacyError) -> [Int64] {

@@ -39,7 +39,7 @@ public struct CalibratedNoise: Sendable, Hashable {
 ///
 /// Both round the noise up (a relative margin of 1e-12 absorbs floating-point
 /// error in b / granularity), so the release is at least as private as the
-/// recorded parameters say.
+/// recorded parameters state.
 public enum NoiseMechanism {
     /// Smallest accepted noise scale in grid units: coarser grids would swamp the noise.
     public static let minimumScaleUnits: Double = 1
@@ -114,8 +114,8 @@ public enum NoiseMechanism {
         return try addNoise(noise, to: units, using: &generator)
     }
 
-    /// Releases a sum of per-example gradients that were clipped and then
-    /// snapped toward zero to the grid, given in grid units; noise is
+    /// Releases a sum, in grid units, of per-example gradients that were
+    /// clipped and then snapped toward zero to the grid. The noise is
     /// calibrated to the clip bound alone (`GridRounding.examplesSnappedTowardZero`).
     ///
     /// - Throws: calibration errors, and `PrivacyError.valueOutOfGridRange`

@@ -1,7 +1,7 @@
 /// A rejected privacy parameter or a failed privacy primitive.
 ///
-/// Messages name the offending parameter and its value, and say what range
-/// is accepted. They never contain gradient or patient values.
+/// Messages name the offending parameter and its value, and state the
+/// accepted range. They never contain gradient or patient values.
 public enum PrivacyError: Error, CustomStringConvertible, Equatable {
     /// An epsilon that is zero, negative, NaN or infinite.
     case invalidEpsilon(Double)
