@@ -63,7 +63,8 @@ public struct PLDAccountant: Sendable {
     ///   - steps: T >= 1.
     ///   - discretization: the loss grid spacing h; smaller is tighter and slower.
     ///   - tailMass: the mass cut from each tail per truncation.
-    /// - Throws: `PrivacyError` naming the first invalid parameter.
+    /// - Throws: `PrivacyError` naming the first invalid parameter, or
+    ///   `PrivacyError.accountingGridTooLarge` when the grid would outgrow its memory limits.
     public init(
         groups: [StepGroup], samplingRate: Double, steps: Int,
         discretization: Double = defaultDiscretization, tailMass: Double = defaultTailMass
@@ -86,7 +87,7 @@ public struct PLDAccountant: Sendable {
             try Self.checkGridSize(lower: range.lower, upper: range.upper, discretization: discretization)
             let step = PrivacyLossDistribution.connectTheDots(
                 delta: profile.delta, lowerLoss: range.lower, upperLoss: range.upper, discretization: discretization)
-            return step.selfComposed(steps, tailMass: tailMass)
+            return try step.selfComposed(steps, tailMass: tailMass)
         }
         remove = try composedPLD(.remove)
         // Without subsampling both directions are the symmetric base pair, so one PLD serves both.
@@ -117,8 +118,8 @@ public struct PLDAccountant: Sendable {
             throw .invalidAccountingOption(name: "discretization", value: other.remove.discretization)
         }
         return PLDAccountant(
-            remove: remove.composed(with: other.remove, tailMass: tailMass),
-            add: add.composed(with: other.add, tailMass: tailMass), steps: steps + other.steps)
+            remove: try remove.composed(with: other.remove, tailMass: tailMass),
+            add: try add.composed(with: other.add, tailMass: tailMass), steps: steps + other.steps)
     }
 
     /// Accounts steps that release groups with the given recorded parameters.
@@ -191,7 +192,7 @@ public struct PLDAccountant: Sendable {
             try checkGridSize(lower: range.lower, upper: range.upper, discretization: discretization)
             let pld = PrivacyLossDistribution.connectTheDots(
                 delta: part.delta, lowerLoss: range.lower, upperLoss: range.upper, discretization: discretization)
-            composed = composed.composed(with: pld, tailMass: tailMass)
+            composed = try composed.composed(with: pld, tailMass: tailMass)
         }
         return .numeric(composed)
     }

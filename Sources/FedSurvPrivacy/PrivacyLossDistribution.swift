@@ -96,14 +96,26 @@ public struct PrivacyLossDistribution: Sendable {
 
     // MARK: - Composition
 
+    /// Largest number of grid points of a convolution's output (2^23), which
+    /// bounds the FFT's memory to about 512 MiB.
+    public static let maximumCompositionPoints = 1 << 23
+
     /// Returns the PLD of running both mechanisms independently, truncated to `tailMass`.
     ///
-    /// The finite parts are convolved by FFT; the infinity masses combine as
+    /// The finite parts are convolved by FFT, and the infinity masses combine as
     /// 1 - (1 - w1)(1 - w2). Negative values from FFT rounding are set to 0.
     ///
     /// - Precondition: both PLDs use the same discretisation.
-    public func composed(with other: PrivacyLossDistribution, tailMass: Double) -> PrivacyLossDistribution {
+    /// - Throws: `PrivacyError.accountingGridTooLarge` when the output would
+    ///   exceed `maximumCompositionPoints`.
+    public func composed(with other: PrivacyLossDistribution, tailMass: Double) throws(PrivacyError)
+        -> PrivacyLossDistribution
+    {
         precondition(discretization == other.discretization, "cannot compose PLDs on different grids")
+        let outputPoints = masses.count + other.masses.count - 1
+        guard outputPoints <= Self.maximumCompositionPoints else {
+            throw .accountingGridTooLarge(points: Double(outputPoints), maximum: Self.maximumCompositionPoints)
+        }
         var convolved = FFT.convolve(masses, other.masses)
         for i in convolved.indices where convolved[i] < 0 { convolved[i] = 0 }
         let infinity = 1 - (1 - infinityMass) * (1 - other.infinityMass)
@@ -118,18 +130,23 @@ public struct PrivacyLossDistribution: Sendable {
     /// Each of the about 2 log2(times) convolutions is truncated to `tailMass`.
     ///
     /// - Precondition: `times >= 1`.
-    public func selfComposed(_ times: Int, tailMass: Double) -> PrivacyLossDistribution {
+    /// - Throws: `PrivacyError.accountingGridTooLarge` as `composed(with:tailMass:)` does.
+    public func selfComposed(_ times: Int, tailMass: Double) throws(PrivacyError) -> PrivacyLossDistribution {
         precondition(times >= 1, "self-composition needs at least one run")
         var result: PrivacyLossDistribution?
         var power = self
         var remaining = times
         while true {
             if remaining & 1 == 1 {
-                result = result.map { $0.composed(with: power, tailMass: tailMass) } ?? power
+                if let partial = result {
+                    result = try partial.composed(with: power, tailMass: tailMass)
+                } else {
+                    result = power
+                }
             }
             remaining >>= 1
             if remaining == 0 { break }
-            power = power.composed(with: power, tailMass: tailMass)
+            power = try power.composed(with: power, tailMass: tailMass)
         }
         return result!
     }

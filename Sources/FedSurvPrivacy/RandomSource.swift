@@ -12,7 +12,7 @@ public protocol NoiseRandomSource: RandomNumberGenerator {}
 /// failing after a successful `init` means the operating system's entropy
 /// source broke; `next()` then stops the process rather than fall back to
 /// weaker randomness.
-public struct SecureRandomSource: NoiseRandomSource {
+public struct SecureRandomSource: NoiseRandomSource, Sendable {
     private var buffer: [UInt64]
     private var position: Int
 
@@ -50,7 +50,7 @@ public struct SecureRandomSource: NoiseRandomSource {
 
 /// A deterministic generator (xoshiro256**, Blackman and Vigna 2018) seeded
 /// through SplitMix64. For tests only: its output is predictable.
-public struct SeededRandomSource: NoiseRandomSource {
+public struct SeededRandomSource: NoiseRandomSource, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {

@@ -246,10 +246,10 @@ func analyticGaussianEpsilon(sigma: Double, delta: Double) -> Double {
     }
 
     @Test("composition adds losses")
-    func compositionAddsLosses() {
+    func compositionAddsLosses() throws {
         // Loss +h or -h with probability 1/2 each, composed twice: -2h, 0, +2h with 1/4, 1/2, 1/4.
         let coin = PrivacyLossDistribution(discretization: 0.5, lowestIndex: -1, masses: [0.5, 0, 0.5], infinityMass: 0.1)
-        let twice = coin.composed(with: coin, tailMass: 1e-15)
+        let twice = try coin.composed(with: coin, tailMass: 1e-15)
         #expect(twice.lowestIndex == -2)
         #expect(twice.masses.count == 5)
         #expect(abs(twice.masses[2] - 0.5) < 1e-15)
