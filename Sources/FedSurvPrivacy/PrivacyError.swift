@@ -63,7 +63,7 @@ public enum PrivacyError: Error, CustomStringConvertible, Equatable {
         case .invalidAccountingOption(let name, let value):
             "invalid accounting option \(name) = \(value): expected a finite number greater than 0 (and below 1 for a tail mass)"
         case .accountingGridTooLarge(let points, let maximum):
-            "privacy loss range needs \(points) grid points, more than the maximum \(maximum): use a coarser discretization or less extreme noise parameters"
+            "privacy loss distribution needs \(points) grid points, more than the maximum \(maximum): use a coarser discretization (for example 1e-3), fewer steps or more noise"
         case .invalidNorm(let index):
             "per-example norm at index \(index) is negative, NaN or infinite"
         case .valueOutOfGridRange(let index):

@@ -195,7 +195,7 @@ func analyticGaussianEpsilon(sigma: Double, delta: Double) -> Double {
         ([.laplace(scale: 0)], 0.1, 10, "invalid Laplace scale 0.0"),
         ([.laplace(scale: .nan)], 0.1, 10, "invalid Laplace scale nan"),
         ([], 0.1, 10, "a step needs at least one parameter group"),
-        ([.gaussian(noiseMultiplier: 0.001)], 1, 10, "privacy loss range needs"),
+        ([.gaussian(noiseMultiplier: 0.001)], 1, 10, "privacy loss distribution needs"),
     ]
 
     @Test("invalid setups are rejected", arguments: invalidSetups)
