@@ -106,6 +106,9 @@ public enum NoiseMechanism {
     ///
     /// - Throws: calibration errors, and `PrivacyError.valueOutOfGridRange`
     ///   when a coordinate or its noised value is not representable on the grid.
+    ///
+    /// NOTE: floating-point error in computing `sum` itself is not covered by
+    /// the rounding allowance; the snapped path below avoids it.
     public static func release(
         sum: [Double], parameters: MechanismParameters, using generator: inout some NoiseRandomSource
     ) throws(PrivacyError) -> [Double] {
