@@ -1,11 +1,21 @@
+// privacy-audit: parses the command and hands it to its library call.
 import FedSurvCore
 
 let usage = """
     usage: privacy-audit <command> [options]
 
-    Verifies FedSurv privacy-budget ledgers. This build has no commands yet.
+    Commands:
+      epsilon    Compute the privacy loss of Poisson-subsampled noisy steps.
+
+    Options of epsilon:
+    \(EpsilonCommand.optionsHelp)
     """
 
-runTool(name: "privacy-audit", usage: usage) { words in
-    throw UsageError("unknown command '\(words[0])'")
+runTool(name: "privacy-audit", usage: usage, exitStatus: EpsilonCommand.exitStatus) { words in
+    switch words[0] {
+    case "epsilon":
+        try EpsilonCommand.run(Array(words.dropFirst()))
+    default:
+        throw UsageError("unknown command '\(words[0])'; the commands are: epsilon")
+    }
 }
