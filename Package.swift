@@ -54,7 +54,7 @@ let package = Package(
         // Noise samplers, clipping, privacy accounting.
         .target(name: "FedSurvPrivacy", dependencies: ["FedSurvCore", "COpenSSL"]),
         // Append-only privacy-budget ledgers in SQLite, chained by SHA-256.
-        .target(name: "FedSurvLedger", dependencies: ["FedSurvCore", "CSQLite", "COpenSSL"]),
+        .target(name: "FedSurvLedger", dependencies: ["FedSurvCore", "FedSurvPrivacy", "CSQLite", "COpenSSL"]),
         // Ledger audits: summaries, cross-checks, exports and the HTML report.
         .target(name: "FedSurvAudit", dependencies: ["FedSurvCore", "FedSurvLedger"]),
         // The TOML subset the configuration files use.
@@ -67,6 +67,20 @@ let package = Package(
             dependencies: ["FedSurvCore", "FedSurvIdentity", "CFedSurvShims", "CCurl", "CEvent", "COpenSSL"]),
         // Rounds as a pure state machine, update validation, aggregation strategies.
         .target(name: "FedSurvFederation", dependencies: ["FedSurvCore"]),
+        // The coordinator service: HTTP endpoints, SQLite state, rounds, ledger.
+        .target(
+            name: "FedSurvCoordinator",
+            dependencies: [
+                "FedSurvCore", "FedSurvConfig", "FedSurvIdentity", "FedSurvTransport", "FedSurvFederation",
+                "FedSurvLedger", "FedSurvPrivacy", "FedSurvNN", "FedSurvModel", "FedSurvData", "CSQLite",
+            ]),
+        // The site agent: join rounds, train under DP, upload, keep the local ledger.
+        .target(
+            name: "FedSurvAgent",
+            dependencies: [
+                "FedSurvCore", "FedSurvConfig", "FedSurvTransport", "FedSurvFederation", "FedSurvLedger",
+                "FedSurvPrivacy", "FedSurvNN", "FedSurvModel", "FedSurvData",
+            ]),
 
         // MARK: - Executables
 
@@ -74,11 +88,14 @@ let package = Package(
             name: "SiteAgent",
             dependencies: [
                 "FedSurvCore", "FedSurvData", "FedSurvModel", "FedSurvPrivacy", "FedSurvLedger", "FedSurvConfig",
-                "FedSurvIdentity",
+                "FedSurvIdentity", "FedSurvAgent", "FedSurvNN",
             ]),
         .executableTarget(
             name: "Coordinator",
-            dependencies: ["FedSurvCore", "FedSurvConfig", "FedSurvIdentity", "FedSurvTransport", "FedSurvFederation"]),
+            dependencies: [
+                "FedSurvCore", "FedSurvConfig", "FedSurvIdentity", "FedSurvTransport", "FedSurvFederation",
+                "FedSurvCoordinator",
+            ]),
         .executableTarget(
             name: "PrivacyAudit", dependencies: ["FedSurvCore", "FedSurvPrivacy", "FedSurvLedger", "FedSurvAudit"]),
 
@@ -87,8 +104,11 @@ let package = Package(
         .testTarget(name: "FedSurvCoreTests", dependencies: ["FedSurvCore"]),
         .testTarget(name: "FedSurvDataTests", dependencies: ["FedSurvData", "CZlib"]),
         .testTarget(name: "FedSurvNNTests", dependencies: ["FedSurvNN"]),
-        .testTarget(name: "FedSurvLedgerTests", dependencies: ["FedSurvLedger"]),
+        .testTarget(name: "FedSurvLedgerTests", dependencies: ["FedSurvLedger", "FedSurvPrivacy"]),
         .testTarget(name: "FedSurvAuditTests", dependencies: ["FedSurvAudit", "FedSurvLedger"]),
+        .testTarget(
+            name: "FedSurvCoordinatorTests",
+            dependencies: ["FedSurvCoordinator", "FedSurvAgent", "FedSurvFederation", "FedSurvLedger"]),
         .testTarget(name: "FedSurvConfigTests", dependencies: ["FedSurvConfig"]),
         .testTarget(name: "FedSurvIdentityTests", dependencies: ["FedSurvIdentity"]),
         .testTarget(name: "FedSurvTransportTests", dependencies: ["FedSurvTransport", "FedSurvIdentity"]),

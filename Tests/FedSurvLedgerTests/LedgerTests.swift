@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import FedSurvLedger
+import FedSurvPrivacy
 
 /// A test accountant: parameters are `{"epsilon": x}`, releases compose by summation,
 /// and the (epsilon, delta) figure is the pure one. Enough to test the ledger without
@@ -157,5 +158,45 @@ func makeLedger(path: String = temporaryLedgerPath(), releases: [Double] = [0.5,
         entry.entryHash = entry.computedHash
         let violation = verifyLedger([entry], delta: 1e-5, accountant: SummingAccountant())
         #expect(violation == .epsilonMismatch(sequence: 1, field: "epsilon", recorded: 0.05, derived: 0.5))
+    }
+}
+
+@Suite struct PLDLedgerAccountantTests {
+    func laplaceRecord(epsilon: Double, steps: Int) throws -> String {
+        try ReleaseRecord(
+            samplingRate: 0.05, steps: steps,
+            groups: [
+                .init(name: "rest", parameters: .laplace(clipBound: 1, epsilon: epsilon, granularityExponent: 20))
+            ]
+        ).canonicalJSON()
+    }
+
+    @Test("pure epsilon is amplified and summed")
+    func pureEpsilon() throws {
+        let release = try PLDLedgerAccountant().epsilon(
+            mechanism: "laplace", parameters: laplaceRecord(epsilon: 0.5, steps: 10), delta: 1e-5)
+        // Balle, Barthe, Gaboardi 2018: ln(1 + q (e^eps - 1)) per step, 10 steps.
+        let expected = 10 * log(1 + 0.05 * (exp(0.5) - 1))
+        #expect(abs(release.pure! - expected) < 1e-12)
+        #expect(release.epsilon <= release.pure!)
+    }
+
+    @Test("two releases compose like one twice as long")
+    func composition() throws {
+        let accountant = PLDLedgerAccountant()
+        let half = try laplaceRecord(epsilon: 0.5, steps: 10)
+        let whole = try laplaceRecord(epsilon: 0.5, steps: 20)
+        let composed = try accountant.totalEpsilon(
+            of: [("laplace", half), ("laplace", half)], delta: 1e-5)
+        let single = try accountant.epsilon(mechanism: "laplace", parameters: whole, delta: 1e-5).epsilon
+        #expect(abs(composed - single) / single < 0.01)
+    }
+
+    @Test("mechanism that contradicts the groups is rejected")
+    func mechanismMismatch() throws {
+        #expect(throws: PrivacyError.self) {
+            try PLDLedgerAccountant().epsilon(
+                mechanism: "gaussian", parameters: laplaceRecord(epsilon: 0.5, steps: 1), delta: 1e-5)
+        }
     }
 }

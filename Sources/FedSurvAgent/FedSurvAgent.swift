@@ -1,0 +1,1 @@
+// The FedSurvAgent module; see Package.swift for what it holds.

@@ -1,0 +1,1 @@
+// The FedSurvCoordinator module; see Package.swift for what it holds.

@@ -1,0 +1,1 @@
+// Tests of the coordinator service and the site agent.
