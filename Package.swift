@@ -80,7 +80,8 @@ let package = Package(
             name: "Coordinator",
             dependencies: ["FedSurvCore", "FedSurvConfig", "FedSurvIdentity", "FedSurvTransport", "FedSurvFederation"]),
         .executableTarget(
-            name: "PrivacyAudit", dependencies: ["FedSurvCore", "FedSurvPrivacy", "FedSurvLedger", "FedSurvAudit"]),
+            name: "PrivacyAudit",
+            dependencies: ["FedSurvCore", "FedSurvPrivacy", "FedSurvLedger", "FedSurvAudit", "FedSurvConfig"]),
 
         // MARK: - Tests
 
