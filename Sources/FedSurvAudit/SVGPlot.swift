@@ -119,7 +119,8 @@ func niceTicks(minimum: Double = 0, maximum: Double, count: Int = 5) -> [Double]
     var ticks: [Double] = []
     var value = start
     while value < maximum + step * 0.999 {
-        ticks.append(value)
+        // Twelve significant digits drop the binary noise of multiplying the step (3 * 0.2 = 0.6000000000000001).
+        ticks.append(Double(String(format: "%.12g", value)) ?? value)
         value = start + Double(ticks.count) * step
     }
     return ticks
