@@ -115,7 +115,7 @@ public enum HTMLReport {
         let maxTotal = ledger.entries.map(\.totalEpsilon).filter(\.isFinite).max() ?? 0
         let yTicks = niceTicks(maximum: max(maxTotal, maxCap, 1e-9))
         var plot = SVGPlot(
-            width: 1040, height: 360, xDomain: Double(firstRound) - 0.5...Double(lastRound) + 0.5,
+            width: 1040, height: 320, xDomain: Double(firstRound) - 0.5...Double(lastRound) + 0.5,
             yDomain: 0...(yTicks.last ?? 1), xLabel: "round", yLabel: "cumulative ε at δ = \(ledger.delta)")
         for site in sites {
             let color = colors[site.site] ?? "#888"
@@ -125,7 +125,14 @@ public enum HTMLReport {
             let points = lastByRound.keys.sorted().map { (x: Double($0), y: lastByRound[$0]!) }
             plot.polyline(points, color: color, title: site.site)
             plot.markers(points, color: color, titles: points.map { "\(site.site), round \(Int($0.x)): ε = \(AuditText.number($0.y))" })
-            if let cap = site.cap { plot.rule(atY: cap, color: color, label: "cap \(site.site) = \(AuditText.number(cap))") }
+        }
+        // One rule per distinct cap: in the site's colour when one site has it, else grey and naming the sites.
+        var sitesByCap: [Double: [String]] = [:]
+        for site in sites { if let cap = site.cap { sitesByCap[cap, default: []].append(site.site) } }
+        for (cap, names) in sitesByCap.sorted(by: { $0.key < $1.key }) {
+            let color = names.count == 1 ? colors[names[0]] ?? "#888" : "#777777"
+            let owners = names.count == sites.count && sites.count > 1 ? "every site" : names.joined(separator: ", ")
+            plot.rule(atY: cap, color: color, label: "cap \(AuditText.number(cap)): \(owners)")
         }
         let xTicks = roundTicks(Array(firstRound...lastRound)).map { (value: Double($0), label: String($0)) }
         let legend = sites.map { "<li><span class=\"swatch\" style=\"background:\(colors[$0.site] ?? "#888")\"></span>\(escapeHTML($0.site))</li>" }
@@ -164,7 +171,7 @@ public enum HTMLReport {
             let tallest = stacks.values.map { $0.reduce(0) { $0 + $1.epsilon } }.max() ?? 0
             let yTicks = niceTicks(maximum: max(tallest, 1e-9), count: 4)
             var plot = SVGPlot(
-                width: 336, height: 220, xDomain: Double(firstRound) - 0.5...Double(lastRound) + 0.5,
+                width: 336, height: 200, xDomain: Double(firstRound) - 0.5...Double(lastRound) + 0.5,
                 yDomain: 0...(yTicks.last ?? 1), xLabel: "round", yLabel: "ε of the round")
             plot.left = 52
             let barWidth = 0.7
@@ -214,7 +221,7 @@ public enum HTMLReport {
         let low = min(0.5, points.map(\.y).min()!)
         let yTicks = niceTicks(minimum: floor(low * 10) / 10, maximum: min(1, points.map(\.y).max()! + 0.02), count: 5)
         var plot = SVGPlot(
-            width: 1040, height: 300, xDomain: first.x - 0.5...last.x + 0.5, yDomain: yTicks.first!...yTicks.last!,
+            width: 1040, height: 250, xDomain: first.x - 0.5...last.x + 0.5, yDomain: yTicks.first!...yTicks.last!,
             xLabel: "round", yLabel: "Harrell's C-index")
         plot.rule(atY: 0.5, color: "#999999", label: "0.5: random ranking")
         plot.polyline(points, color: "#0072B2", title: "global C-index")
@@ -258,11 +265,12 @@ public enum HTMLReport {
         body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1d1d1f;
                max-width: 1080px; margin: 24px auto; padding: 0 20px; line-height: 1.45; background: #fff; }
         h1 { font-size: 26px; margin: 0 0 4px; }
-        h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #e3e3e3; padding-bottom: 4px; }
+        h2 { font-size: 18px; margin: 22px 0 6px; border-bottom: 1px solid #e3e3e3; padding-bottom: 4px; }
         .meta { color: #555; margin: 4px 0; font-size: 14px; }
         code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; word-break: break-all; }
-        .verdict { border-radius: 6px; padding: 4px 16px 8px; margin-top: 16px; }
-        .verdict h2 { border: none; margin-top: 10px; }
+        .verdict { border-radius: 6px; padding: 2px 16px 4px; margin-top: 14px; }
+        .verdict p { margin: 6px 0; }
+        .verdict h2 { border: none; margin: 8px 0 0; padding: 0; }
         .verdict.pass { background: #eaf6ee; border-left: 6px solid #1e8e3e; }
         .verdict.fail { background: #fdecea; border-left: 6px solid #c5221f; }
         table { border-collapse: collapse; width: 100%; font-size: 14px; }

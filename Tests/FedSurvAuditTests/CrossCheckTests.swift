@@ -227,7 +227,7 @@ import Testing
         #expect(html.contains("hospital-c"))
         #expect(html.contains("mirna.T1"))
         #expect(html.contains("Harrell&#39;s C-index"))
-        #expect(html.contains("cap hospital-a = 1"))
+        #expect(html.contains("cap 1: every site"))
     }
 
     @Test("failed verification is shown")
