@@ -11,25 +11,25 @@ public enum AuditError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadableLedger(path, reason):
+        case .unreadableLedger(let path, let reason):
             return "cannot read ledger \(path): \(reason)"
-        case let .verificationFailed(path, finding):
+        case .verificationFailed(let path, let finding):
             return "ledger \(path) failed verification: \(finding)"
-        case let .crossCheckFailed(siteLedger, coordinatorLedger, mismatches):
+        case .crossCheckFailed(let siteLedger, let coordinatorLedger, let mismatches):
             return "\(mismatches) mismatch\(mismatches == 1 ? "" : "es") between site ledger \(siteLedger) "
                 + "and coordinator ledger \(coordinatorLedger); each is listed above"
-        case let .ambiguousSite(path, sites):
+        case .ambiguousSite(let path, let sites):
             let listed = sites.isEmpty ? "no entries" : "entries of \(sites.joined(separator: ", "))"
             return "ledger \(path) has \(listed), so its site is not known; pass --site with the site's name"
-        case let .unknownSite(path, site, sites):
+        case .unknownSite(let path, let site, let sites):
             let known = sites.isEmpty ? "it has no entries" : "its sites are \(sites.joined(separator: ", "))"
             return "ledger \(path) has no entries of site '\(site)'; \(known)"
-        case let .invalidAnchor(text):
+        case .invalidAnchor(let text):
             return "invalid anchor '\(text)': expected SEQUENCE:HASH, a positive entry number and the "
                 + "64 hexadecimal digits of its entry hash as a previous verify printed them"
-        case let .invalidCap(site, value):
+        case .invalidCap(let site, let value):
             return "invalid epsilon cap \(value) for site '\(site)': a cap must be a finite number of at least 0"
-        case let .unwritableOutput(path, reason):
+        case .unwritableOutput(let path, let reason):
             return "cannot write \(path): \(reason)"
         }
     }

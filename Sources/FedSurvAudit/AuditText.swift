@@ -3,8 +3,10 @@ import Foundation
 
 /// The plain-text output of the `privacy-audit` commands.
 public enum AuditText {
-    /// The `summary` command: the verification status, then one row per site.
-    public static func summary(_ ledger: AuditedLedger, sites: [SiteSummary], verification: VerificationResult) -> String {
+    /// Renders the `summary` command's output: the verification status, then one row per site.
+    public static func summary(_ ledger: AuditedLedger, sites: [SiteSummary], verification: VerificationResult)
+        -> String
+    {
         var lines = [
             "ledger: \(ledger.path)",
             "delta: \(ledger.delta)",
@@ -33,7 +35,7 @@ public enum AuditText {
         return lines.joined(separator: "\n")
     }
 
-    /// The `entries` command: one block per entry with its parameter groups.
+    /// Renders the `entries` command's output: one block per entry with its parameter groups.
     public static func entries(_ entries: [LedgerEntry], ledger: AuditedLedger) -> String {
         var blocks: [String] = []
         for entry in entries {
@@ -52,7 +54,8 @@ public enum AuditText {
                 let parameters = try ReleaseParameters(json: entry.parameters)
                 lines.append("  sampling rate:  \(parameters.samplingRate), steps: \(parameters.steps)")
                 for field in parameters.otherFields { lines.append("  \(field.key): \(field.value)") }
-                var table = TextTable(header: ["group", "clip", "epsilon", "noise mult.", "share"], rightAligned: [1, 2, 3, 4])
+                var table = TextTable(
+                    header: ["group", "clip", "epsilon", "noise mult.", "share"], rightAligned: [1, 2, 3, 4])
                 let shares = parameters.groupShares
                 for (index, group) in parameters.groups.enumerated() {
                     table.add([
@@ -71,7 +74,7 @@ public enum AuditText {
         return blocks.joined(separator: "\n\n")
     }
 
-    /// The `verify` command's report.
+    /// Renders the `verify` command's report.
     public static func verification(_ ledger: AuditedLedger, _ result: VerificationResult) -> String {
         var lines = [
             "ledger: \(ledger.path)",
@@ -97,8 +100,10 @@ public enum AuditText {
         return lines.joined(separator: "\n")
     }
 
-    /// The `cross-check` command's report.
-    public static func crossCheck(siteLedger: AuditedLedger, coordinatorLedger: AuditedLedger, _ result: CrossCheckResult)
+    /// Renders the `cross-check` command's report.
+    public static func crossCheck(
+        siteLedger: AuditedLedger, coordinatorLedger: AuditedLedger, _ result: CrossCheckResult
+    )
         -> String
     {
         var lines = [
@@ -109,8 +114,9 @@ public enum AuditText {
             "releases on both sides: \(result.matchedReleases)",
         ]
         for entry in result.localOnly {
-            lines.append("local: release \(entry.releaseID) (site entry \(entry.sequence)) has no round; "
-                + "it is a local run, so the coordinator does not hold it")
+            lines.append(
+                "local: release \(entry.releaseID) (site entry \(entry.sequence)) has no round; "
+                    + "it is a local run, so the coordinator does not hold it")
         }
         for mismatch in result.mismatches { lines.append("MISMATCH: \(mismatch)") }
         lines.append("result: " + (result.passed ? "PASS" : "FAIL (\(result.mismatches.count) mismatches)"))

@@ -11,18 +11,18 @@ public enum CrossCheckMismatch: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .deltaDiffers(site, coordinator):
+        case .deltaDiffers(let site, let coordinator):
             "the site ledger accounts at delta \(site) and the coordinator ledger at \(coordinator); "
                 + "epsilons at delta are not comparable, so only pure epsilons were compared"
-        case let .missingAtCoordinator(releaseID, sequence, round):
+        case .missingAtCoordinator(let releaseID, let sequence, let round):
             "release \(releaseID) (site entry \(sequence), round \(round.map(String.init) ?? "none")) "
                 + "is in the site ledger but not in the coordinator ledger"
-        case let .missingAtSite(releaseID, sequence, round):
+        case .missingAtSite(let releaseID, let sequence, let round):
             "release \(releaseID) (coordinator entry \(sequence), round \(round.map(String.init) ?? "none")) "
                 + "is in the coordinator ledger but not in the site ledger"
-        case let .fieldDiffers(releaseID, field, site, coordinator):
+        case .fieldDiffers(let releaseID, let field, let site, let coordinator):
             "release \(releaseID): \(field) is \(site) at the site but \(coordinator) at the coordinator"
-        case let .orderDiffers(releaseID, sitePosition, coordinatorPosition):
+        case .orderDiffers(let releaseID, let sitePosition, let coordinatorPosition):
             "release \(releaseID) is release \(sitePosition) of the site at the site "
                 + "but release \(coordinatorPosition) of the site at the coordinator"
         }
@@ -44,11 +44,11 @@ public struct CrossCheckResult: Sendable {
 /// Compares the entries of `site` in the site's ledger and in the coordinator's, matched by release ID.
 ///
 /// Steps: (1) pair entries by release ID and report a release present on
-/// one side only; a site entry without a round is a local run and is listed
-/// apart rather than as missing; (2) compare round, mechanism, parameters
-/// (as parsed JSON, so key order and spacing do not matter), update
-/// SHA-256, pure epsilon and, when both ledgers use one delta, epsilon;
-/// (3) compare the order of the shared releases.
+/// one side only. A site entry without a round is a local run, listed apart
+/// rather than as missing. (2) Compare round, mechanism, parameters (as
+/// parsed JSON, so key order and spacing do not matter), update SHA-256,
+/// pure epsilon and, when both ledgers use one delta, epsilon. (3) Compare
+/// the order of the shared releases.
 ///
 /// - Throws: `AuditError.ambiguousSite` when `site` is nil and the site ledger
 ///   does not hold exactly one site, `AuditError.unknownSite` when neither holds it.
@@ -104,7 +104,9 @@ public func crossCheck(
     // 3) Compare order: the first shared release whose position differs.
     let siteOrder = pairs.map(\.site.releaseID)
     let coordinatorOrder = theirs.map(\.releaseID).filter { id in pairs.contains { $0.site.releaseID == id } }
-    if let position = zip(siteOrder, coordinatorOrder).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+    if let position = zip(siteOrder, coordinatorOrder).enumerated().first(where: { $0.element.0 != $0.element.1 })?
+        .offset
+    {
         let releaseID = siteOrder[position]
         let coordinatorPosition = (coordinatorOrder.firstIndex(of: releaseID) ?? position) + 1
         mismatches.append(
@@ -129,7 +131,9 @@ private func fieldMismatches(_ mine: LedgerEntry, _ other: LedgerEntry, compareE
     if !agree(mine.epsilonPure, other.epsilonPure) {
         differ("pure epsilon", text(mine.epsilonPure), text(other.epsilonPure))
     }
-    if compareEpsilon && !agree(mine.epsilon, other.epsilon) { differ("epsilon", text(mine.epsilon), text(other.epsilon)) }
+    if compareEpsilon && !agree(mine.epsilon, other.epsilon) {
+        differ("epsilon", text(mine.epsilon), text(other.epsilon))
+    }
     return found
 }
 
@@ -145,13 +149,13 @@ func sameJSON(_ first: String, _ second: String) -> Bool {
 /// Structural equality of two values from `JSONSerialization`; numbers compare by value.
 private func jsonEqual(_ first: Any, _ second: Any) -> Bool {
     switch (first, second) {
-    case let (a as [String: Any], b as [String: Any]):
+    case (let a as [String: Any], let b as [String: Any]):
         return a.count == b.count && a.allSatisfy { key, value in b[key].map { jsonEqual(value, $0) } ?? false }
-    case let (a as [Any], b as [Any]):
+    case (let a as [Any], let b as [Any]):
         return a.count == b.count && zip(a, b).allSatisfy { jsonEqual($0, $1) }
-    case let (a as String, b as String):
+    case (let a as String, let b as String):
         return a == b
-    case let (a as NSNumber, b as NSNumber):
+    case (let a as NSNumber, let b as NSNumber):
         return a.doubleValue == b.doubleValue
     case (is NSNull, is NSNull):
         return true
@@ -164,7 +168,7 @@ private func jsonEqual(_ first: Any, _ second: Any) -> Bool {
 private func agree(_ first: Double?, _ second: Double?) -> Bool {
     switch (first, second) {
     case (nil, nil): true
-    case let (first?, second?): abs(first - second) <= 1e-9 * max(1, abs(second))
+    case (let first?, let second?): abs(first - second) <= 1e-9 * max(1, abs(second))
     default: false
     }
 }

@@ -42,7 +42,8 @@ public enum HTMLReport {
 
     // MARK: - Sections
 
-    private static func header(_ ledger: AuditedLedger, verification: VerificationResult, generatedAt: String) -> String {
+    private static func header(_ ledger: AuditedLedger, verification: VerificationResult, generatedAt: String) -> String
+    {
         let rounds = Set(ledger.entries.compactMap(\.round))
         return """
             <header>
@@ -58,10 +59,12 @@ public enum HTMLReport {
         let details: String
         if result.passed {
             let anchors = result.anchorResults.isEmpty ? "" : " All \(result.anchorResults.count) anchors match."
-            details = "Hash chain intact over entries 1&ndash;\(result.entryCount); every release epsilon and every "
+            details =
+                "Hash chain intact over entries 1&ndash;\(result.entryCount); every release epsilon and every "
                 + "per-site running total re-derives from the recorded parameters.\(anchors)"
         } else {
-            details = escapeHTML(result.firstFailure ?? "")
+            details =
+                escapeHTML(result.firstFailure ?? "")
                 + ". The figures below are as recorded and are not proven."
         }
         let head = result.head.map { "<p class=\"meta\">Head: <code>\($0.sequence):\($0.entryHash)</code></p>" } ?? ""
@@ -74,10 +77,15 @@ public enum HTMLReport {
             """
     }
 
-    private static func summarySection(_ ledger: AuditedLedger, sites: [SiteSummary], colors: [String: String]) -> String {
+    private static func summarySection(_ ledger: AuditedLedger, sites: [SiteSummary], colors: [String: String])
+        -> String
+    {
         var rows: [String] = []
         for site in sites {
-            let left = site.left.map { $0 < 0 ? "<span class=\"over\">over by \(AuditText.number(-$0))</span>" : AuditText.number($0) } ?? "&ndash;"
+            let left =
+                site.left.map {
+                    $0 < 0 ? "<span class=\"over\">over by \(AuditText.number(-$0))</span>" : AuditText.number($0)
+                } ?? "&ndash;"
             let cells = [
                 "<span class=\"swatch\" style=\"background:\(colors[site.site] ?? "#888")\"></span>\(escapeHTML(site.site))",
                 String(site.entryCount),
@@ -88,7 +96,10 @@ public enum HTMLReport {
                 site.cap.map { AuditText.number($0) } ?? "&ndash;",
                 left,
             ]
-            rows.append("<tr>" + cells.enumerated().map { $0 == 0 || $0 == 3 ? "<td>\($1)</td>" : "<td class=\"num\">\($1)</td>" }.joined() + "</tr>")
+            rows.append(
+                "<tr>"
+                    + cells.enumerated().map { $0 == 0 || $0 == 3 ? "<td>\($1)</td>" : "<td class=\"num\">\($1)</td>" }
+                    .joined() + "</tr>")
         }
         return """
             <section>
@@ -106,10 +117,13 @@ public enum HTMLReport {
             """
     }
 
-    private static func cumulativeSection(_ ledger: AuditedLedger, sites: [SiteSummary], colors: [String: String]) -> String {
+    private static func cumulativeSection(_ ledger: AuditedLedger, sites: [SiteSummary], colors: [String: String])
+        -> String
+    {
         let rounds = ledger.entries.compactMap(\.round)
         guard let firstRound = rounds.min(), let lastRound = rounds.max() else {
-            return "<section><h2>Cumulative &epsilon; per site</h2><p class=\"note\">No entry has a round, so there is nothing to plot over rounds.</p></section>"
+            return
+                "<section><h2>Cumulative &epsilon; per site</h2><p class=\"note\">No entry has a round, so there is nothing to plot over rounds.</p></section>"
         }
         let maxCap = sites.compactMap(\.cap).max() ?? 0
         let maxTotal = ledger.entries.map(\.totalEpsilon).filter(\.isFinite).max() ?? 0
@@ -117,15 +131,21 @@ public enum HTMLReport {
         var plot = SVGPlot(
             width: 1040, height: 320, xDomain: Double(firstRound) - 0.5...Double(lastRound) + 0.5,
             yDomain: 0...(yTicks.last ?? 1), xLabel: "round", yLabel: "cumulative ε at δ = \(ledger.delta)")
+
         for site in sites {
             let color = colors[site.site] ?? "#888"
             // The site's running total after its last entry in each round.
             var lastByRound: [Int: Double] = [:]
-            for entry in ledger.entries(site: site.site) { if let round = entry.round { lastByRound[round] = entry.totalEpsilon } }
+            for entry in ledger.entries(site: site.site) {
+                if let round = entry.round { lastByRound[round] = entry.totalEpsilon }
+            }
             let points = lastByRound.keys.sorted().map { (x: Double($0), y: lastByRound[$0]!) }
             plot.polyline(points, color: color, title: site.site)
-            plot.markers(points, color: color, titles: points.map { "\(site.site), round \(Int($0.x)): ε = \(AuditText.number($0.y))" })
+            plot.markers(
+                points, color: color,
+                titles: points.map { "\(site.site), round \(Int($0.x)): ε = \(AuditText.number($0.y))" })
         }
+
         // One rule per distinct cap: in the site's colour when one site has it, else grey and naming the sites.
         var sitesByCap: [Double: [String]] = [:]
         for site in sites { if let cap = site.cap { sitesByCap[cap, default: []].append(site.site) } }
@@ -134,10 +154,16 @@ public enum HTMLReport {
             let owners = names.count == sites.count && sites.count > 1 ? "every site" : names.joined(separator: ", ")
             plot.rule(atY: cap, color: color, label: "cap \(AuditText.number(cap)): \(owners)")
         }
+
         let xTicks = roundTicks(Array(firstRound...lastRound)).map { (value: Double($0), label: String($0)) }
-        let legend = sites.map { "<li><span class=\"swatch\" style=\"background:\(colors[$0.site] ?? "#888")\"></span>\(escapeHTML($0.site))</li>" }
+        let legend = sites.map {
+            "<li><span class=\"swatch\" style=\"background:\(colors[$0.site] ?? "#888")\"></span>\(escapeHTML($0.site))</li>"
+        }
         let unplotted = ledger.entries.filter { $0.round == nil }.count
-        let note = unplotted == 0 ? "" : "<p class=\"note\">\(unplotted) entries without a round (local runs) count in the totals but have no point on this axis.</p>"
+        let note =
+            unplotted == 0
+            ? ""
+            : "<p class=\"note\">\(unplotted) entries without a round (local runs) count in the totals but have no point on this axis.</p>"
         return """
             <section>
             <h2>Cumulative &epsilon; per site</h2>
@@ -180,20 +206,28 @@ public enum HTMLReport {
                 for part in parts {
                     plot.bar(
                         center: Double(round), barWidth: barWidth, low: base, high: base + part.epsilon,
-                        color: colorOf(part.name), title: "\(site.site), round \(round), \(part.name): ε ≈ \(AuditText.number(part.epsilon))")
+                        color: colorOf(part.name),
+                        title: "\(site.site), round \(round), \(part.name): ε ≈ \(AuditText.number(part.epsilon))")
                     base += part.epsilon
                 }
             }
-            let xTicks = roundTicks(Array(firstRound...lastRound), count: 6).map { (value: Double($0), label: String($0)) }
+            let xTicks = roundTicks(Array(firstRound...lastRound), count: 6).map {
+                (value: Double($0), label: String($0))
+            }
             panels.append(
                 "<figure><figcaption>\(escapeHTML(site.site))</figcaption>"
-                    + plot.rendered(xTicks: xTicks, yTicks: yTicks, ariaLabel: "epsilon per round of \(site.site) split by parameter group")
+                    + plot.rendered(
+                        xTicks: xTicks, yTicks: yTicks,
+                        ariaLabel: "epsilon per round of \(site.site) split by parameter group")
                     + "</figure>")
         }
         if panels.isEmpty {
-            return "<section><h2>&epsilon; per round by parameter group</h2><p class=\"note\">No entry has a round.</p></section>"
+            return
+                "<section><h2>&epsilon; per round by parameter group</h2><p class=\"note\">No entry has a round.</p></section>"
         }
-        let legend = groupNames.map { "<li><span class=\"swatch\" style=\"background:\(colorOf($0))\"></span>\(escapeHTML($0))</li>" }
+        let legend = groupNames.map {
+            "<li><span class=\"swatch\" style=\"background:\(colorOf($0))\"></span>\(escapeHTML($0))</li>"
+        }
         return """
             <section>
             <h2>&epsilon; per round by parameter group</h2>
@@ -216,7 +250,8 @@ public enum HTMLReport {
         let points = metrics.compactMap { metric in metric.cIndex.map { (x: Double(metric.round), y: $0) } }
             .filter { $0.y.isFinite }
         guard let first = points.first, let last = points.last else {
-            return "<section>\(title)<p class=\"note\">The <code>round_metrics</code> table has no C-index yet.</p></section>"
+            return
+                "<section>\(title)<p class=\"note\">The <code>round_metrics</code> table has no C-index yet.</p></section>"
         }
         let low = min(0.5, points.map(\.y).min()!)
         let yTicks = niceTicks(minimum: floor(low * 10) / 10, maximum: min(1, points.map(\.y).max()! + 0.02), count: 5)
@@ -225,7 +260,9 @@ public enum HTMLReport {
             xLabel: "round", yLabel: "Harrell's C-index")
         plot.rule(atY: 0.5, color: "#999999", label: "0.5: random ranking")
         plot.polyline(points, color: "#0072B2", title: "global C-index")
-        plot.markers(points, color: "#0072B2", titles: points.map { "round \(Int($0.x)): C-index \(String(format: "%.3f", $0.y))" })
+        plot.markers(
+            points, color: "#0072B2",
+            titles: points.map { "round \(Int($0.x)): C-index \(String(format: "%.3f", $0.y))" })
         let xTicks = roundTicks(points.map { Int($0.x) }).map { (value: Double($0), label: String($0)) }
         return """
             <section>
@@ -249,9 +286,10 @@ public enum HTMLReport {
 
     static let unattributed = "(parameters not in the documented format)"
 
-    /// The entry's epsilon split over its parameter groups, or one unattributed part when the parameters do not parse.
+    /// Splits the entry's epsilon over its parameter groups, or returns one unattributed part when the parameters do not parse.
     static func groupSplit(_ entry: LedgerEntry) -> [(name: String, epsilon: Double)] {
-        guard let parameters = try? ReleaseParameters(json: entry.parameters), let shares = parameters.groupShares else {
+        guard let parameters = try? ReleaseParameters(json: entry.parameters), let shares = parameters.groupShares
+        else {
             return [(name: unattributed, epsilon: entry.epsilon)]
         }
         return zip(parameters.groups, shares).map { (name: $0.name, epsilon: $1 * entry.epsilon) }

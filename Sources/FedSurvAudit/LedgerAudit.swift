@@ -1,6 +1,6 @@
 import FedSurvLedger
 
-/// What `verify` found: the first failing entry, if any, and the anchors checked.
+/// The outcome of `verify`: the first failing entry, if any, and the anchors checked.
 public struct VerificationResult: Sendable {
     public let entryCount: Int
     public let siteCount: Int
@@ -18,7 +18,8 @@ public struct VerificationResult: Sendable {
     public var firstFailure: String? {
         if let violation {
             guard let entry = violatingEntry else { return violation.description }
-            return "\(violation) (site \(entry.site), release \(entry.releaseID), round \(entry.round.map(String.init) ?? "none"))"
+            return
+                "\(violation) (site \(entry.site), release \(entry.releaseID), round \(entry.round.map(String.init) ?? "none"))"
         }
         return anchorResults.first { !$0.matched }.map(\.description)
     }
@@ -91,10 +92,10 @@ extension LedgerViolation {
     /// The sequence number of the entry the violation names.
     public var sequence: Int {
         switch self {
-        case let .sequenceGap(_, found): found
-        case let .brokenLink(sequence), let .hashMismatch(sequence): sequence
-        case let .deltaMismatch(sequence, _, _), let .epsilonMismatch(sequence, _, _, _): sequence
-        case let .underivable(sequence, _): sequence
+        case .sequenceGap(_, let found): found
+        case .brokenLink(let sequence), .hashMismatch(let sequence): sequence
+        case .deltaMismatch(let sequence, _, _), .epsilonMismatch(let sequence, _, _, _): sequence
+        case .underivable(let sequence, _): sequence
         }
     }
 }

@@ -24,7 +24,7 @@ public enum LedgerExport {
         }
     }
 
-    /// One JSON object: `ledger`, `delta`, `entries` (objects with the ledger's column names) and
+    /// Renders one JSON object: `ledger`, `delta`, `entries` (objects with the ledger's column names) and
     /// `round_metrics` (null when the file has no such table).
     public static func json(_ ledger: AuditedLedger) -> String {
         var lines = ["{", "  \"ledger\": \(jsonString(ledger.path)),", "  \"delta\": \(jsonNumber(ledger.delta)),"]
@@ -52,7 +52,7 @@ public enum LedgerExport {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A header row with the ledger's column names, then one row per entry (RFC 4180 quoting, lines ending in LF).
+    /// Renders a header row with the ledger's column names, then one row per entry (RFC 4180 quoting, lines ending in LF).
     public static func csv(_ ledger: AuditedLedger) -> String {
         var lines = [columns.joined(separator: ",")]
         for entry in ledger.entries {
@@ -84,12 +84,12 @@ public enum LedgerExport {
     }
 }
 
-/// A JSON number, or null for a value JSON cannot hold (NaN, infinity).
+/// Formats a JSON number, or null for a value JSON cannot represent (NaN, infinity).
 func jsonNumber(_ value: Double) -> String {
     value.isFinite ? "\(value)" : "null"
 }
 
-/// A JSON string literal with the escapes RFC 8259 requires.
+/// Quotes `text` as a JSON string literal with the escapes RFC 8259 requires.
 func jsonString(_ text: String) -> String {
     var output = "\""
     for scalar in text.unicodeScalars {

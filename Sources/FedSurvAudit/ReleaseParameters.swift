@@ -68,10 +68,11 @@ public struct ReleaseParameters: Equatable, Sendable {
     ///
     /// Laplace groups: share_k = epsilon_k / sum_j epsilon_j, because pure
     /// epsilons of one step add. Gaussian groups: share_k = sigma_k^-2 /
-    /// sum_j sigma_j^-2, because Gaussian mechanisms of one step compose to
-    /// one with mu^2 = sum_k sigma_k^-2 in Gaussian differential privacy
-    /// (Dong, Roth and Su 2019, Corollary 3.3). A group with neither field, or
-    /// a release mixing both kinds, gets nil.
+    /// sum_j sigma_j^-2. The privacy loss of a Gaussian group at worst-case
+    /// neighbours is N(mu_k^2 / 2, mu_k^2) with mu_k = 1 / sigma_k, and the
+    /// losses of independent groups add, so the step's loss is that of one
+    /// Gaussian with mu^2 = sum_k mu_k^2. Returns nil when the release mixes
+    /// both kinds of group.
     public var groupShares: [Double]? {
         let weights: [Double]
         if groups.allSatisfy({ $0.epsilon != nil }) {
@@ -148,7 +149,7 @@ public enum ReleaseParametersError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .invalid(message): "invalid release parameters: \(message)"
+        case .invalid(let message): "invalid release parameters: \(message)"
         }
     }
 }

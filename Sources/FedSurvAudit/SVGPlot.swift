@@ -17,11 +17,16 @@ struct SVGPlot {
     var bottom = 46.0
     private(set) var body: [String] = []
 
-    init(width: Double, height: Double, xDomain: ClosedRange<Double>, yDomain: ClosedRange<Double>, xLabel: String, yLabel: String) {
+    init(
+        width: Double, height: Double, xDomain: ClosedRange<Double>, yDomain: ClosedRange<Double>, xLabel: String,
+        yLabel: String
+    ) {
         self.width = width
         self.height = height
-        self.xDomain = xDomain.lowerBound == xDomain.upperBound ? (xDomain.lowerBound - 1)...(xDomain.upperBound + 1) : xDomain
-        self.yDomain = yDomain.lowerBound == yDomain.upperBound ? yDomain.lowerBound...(yDomain.upperBound + 1) : yDomain
+        self.xDomain =
+            xDomain.lowerBound == xDomain.upperBound ? (xDomain.lowerBound - 1)...(xDomain.upperBound + 1) : xDomain
+        self.yDomain =
+            yDomain.lowerBound == yDomain.upperBound ? yDomain.lowerBound...(yDomain.upperBound + 1) : yDomain
         self.xLabel = xLabel
         self.yLabel = yLabel
     }
@@ -31,7 +36,8 @@ struct SVGPlot {
     }
 
     func y(_ value: Double) -> Double {
-        height - bottom - (value - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound) * (height - top - bottom)
+        height - bottom - (value - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound)
+            * (height - top - bottom)
     }
 
     // MARK: - Marks
@@ -53,7 +59,7 @@ struct SVGPlot {
         }
     }
 
-    /// A horizontal reference line across the plot area with a label at its right end.
+    /// Draws a horizontal reference line across the plot area with a label at its right end.
     mutating func rule(atY value: Double, color: String, label: String) {
         let position = fmt(y(value))
         body.append(
@@ -64,18 +70,19 @@ struct SVGPlot {
                 + "fill=\"\(color)\">\(escapeHTML(label))</text>")
     }
 
-    /// A vertical bar from `low` to `high` centred on `center`, `barWidth` wide in data units.
+    /// Draws a vertical bar from `low` to `high` centred on `center`, `barWidth` wide in data units.
     mutating func bar(center: Double, barWidth: Double, low: Double, high: Double, color: String, title: String) {
         let x0 = x(center - barWidth / 2)
         let x1 = x(center + barWidth / 2)
         body.append(
             "<rect x=\"\(fmt(x0))\" y=\"\(fmt(y(high)))\" width=\"\(fmt(max(1, x1 - x0)))\" "
-                + "height=\"\(fmt(max(0, y(low) - y(high))))\" fill=\"\(color)\"><title>\(escapeHTML(title))</title></rect>")
+                + "height=\"\(fmt(max(0, y(low) - y(high))))\" fill=\"\(color)\"><title>\(escapeHTML(title))</title></rect>"
+        )
     }
 
     // MARK: - Rendering
 
-    /// The whole `<svg>` element: grid, axes with tick labels, axis titles, then the marks.
+    /// Renders the whole `<svg>` element: grid, axes with tick labels, axis titles, then the marks.
     func rendered(xTicks: [(value: Double, label: String)], yTicks: [Double], ariaLabel: String) -> String {
         var parts = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" "
@@ -84,14 +91,17 @@ struct SVGPlot {
         for tick in yTicks {
             let position = fmt(y(tick))
             parts.append(
-                "<line x1=\"\(fmt(left))\" x2=\"\(fmt(width - right))\" y1=\"\(position)\" y2=\"\(position)\" class=\"grid\"/>")
+                "<line x1=\"\(fmt(left))\" x2=\"\(fmt(width - right))\" y1=\"\(position)\" y2=\"\(position)\" class=\"grid\"/>"
+            )
             parts.append(
                 "<text x=\"\(fmt(left - 6))\" y=\"\(position)\" dy=\"0.32em\" text-anchor=\"end\" class=\"tick\">"
                     + "\(tickLabel(tick))</text>")
         }
         let axisY = fmt(height - bottom)
-        parts.append("<line x1=\"\(fmt(left))\" x2=\"\(fmt(width - right))\" y1=\"\(axisY)\" y2=\"\(axisY)\" class=\"axis\"/>")
-        parts.append("<line x1=\"\(fmt(left))\" x2=\"\(fmt(left))\" y1=\"\(fmt(top))\" y2=\"\(axisY)\" class=\"axis\"/>")
+        parts.append(
+            "<line x1=\"\(fmt(left))\" x2=\"\(fmt(width - right))\" y1=\"\(axisY)\" y2=\"\(axisY)\" class=\"axis\"/>")
+        parts.append(
+            "<line x1=\"\(fmt(left))\" x2=\"\(fmt(left))\" y1=\"\(fmt(top))\" y2=\"\(axisY)\" class=\"axis\"/>")
         for tick in xTicks {
             parts.append(
                 "<text x=\"\(fmt(x(tick.value)))\" y=\"\(fmt(height - bottom + 16))\" text-anchor=\"middle\" "
@@ -109,7 +119,7 @@ struct SVGPlot {
     }
 }
 
-/// About `count` round tick values from 0 (or `minimum`) to at least `maximum`, spaced 1, 2 or 5 times a power of 10.
+/// Returns about `count` round tick values from 0 (or `minimum`) to at least `maximum`, spaced 1, 2 or 5 times a power of 10.
 func niceTicks(minimum: Double = 0, maximum: Double, count: Int = 5) -> [Double] {
     let span = max(maximum - minimum, 1e-12)
     let rough = span / Double(max(1, count))
@@ -126,7 +136,7 @@ func niceTicks(minimum: Double = 0, maximum: Double, count: Int = 5) -> [Double]
     return ticks
 }
 
-/// Integer ticks for rounds, at most about `count` of them.
+/// Returns integer ticks for rounds, at most about `count` of them.
 func roundTicks(_ rounds: [Int], count: Int = 12) -> [Int] {
     guard let first = rounds.min(), let last = rounds.max() else { return [] }
     let stride = max(1, Int(niceTicks(maximum: Double(last - first), count: count).dropFirst().first ?? 1))
@@ -140,7 +150,7 @@ func tickLabel(_ value: Double) -> String {
 
 func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
 
-/// The text with `&`, `<`, `>`, `"` and `'` replaced by character references, safe in HTML text and attributes.
+/// Replaces `&`, `<`, `>`, `"` and `'` by character references, so the text is safe in HTML text and attributes.
 func escapeHTML(_ text: String) -> String {
     var output = ""
     for character in text {

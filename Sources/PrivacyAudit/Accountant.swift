@@ -21,8 +21,8 @@ func makeAuditAccountant() -> any LedgerAccountant {
 /// The amplification bound holds for Poisson subsampling (Balle, Barthe and
 /// Gaboardi 2018); composition by summation is Dwork and Roth 2014, Theorem
 /// 3.16. A pure epsilon-DP release is (epsilon, delta)-DP for every delta, so
-/// the figure at delta equals the pure one; it is an upper bound that PLD
-/// accounting tightens.
+/// the figure at delta equals the pure one. PLD accounting gives a smaller,
+/// still valid figure.
 struct BasicCompositionAccountant: LedgerAccountant {
     func epsilon(mechanism: String, parameters: String, delta: Double) throws -> ReleaseEpsilon {
         guard mechanism == "laplace" else {
@@ -61,9 +61,9 @@ enum AccountantError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case let .unsupportedMechanism(mechanism):
+        case .unsupportedMechanism(let mechanism):
             "no accountant for mechanism \(mechanism) in this build; it accounts laplace releases only"
-        case let .laplaceGroupWithoutEpsilon(group):
+        case .laplaceGroupWithoutEpsilon(let group):
             "the laplace release's group '\(group)' has no epsilon; a laplace group records its epsilon"
         }
     }

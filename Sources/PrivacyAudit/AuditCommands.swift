@@ -28,7 +28,7 @@ let auditUsage = """
 
 /// Runs the ledger-audit command `name`, or returns false when `name` is not one of them.
 ///
-/// `arguments` holds the words after the command name. A failed `verify` or
+/// `arguments` contains the words after the command name. A failed `verify` or
 /// `cross-check` prints its report and then throws, so the tool exits 1.
 func runAuditCommand(_ name: String, _ arguments: inout Arguments) throws -> Bool {
     switch name {
@@ -138,8 +138,9 @@ private func positionals(_ arguments: Arguments, _ names: [String], command: Str
         if given.count < names.count {
             throw UsageError("\(command) needs \(expected); missing \(names[given.count...].joined(separator: " "))")
         }
-        throw UsageError("\(command) takes \(expected), but extra arguments were given: "
-            + given[names.count...].joined(separator: " "))
+        throw UsageError(
+            "\(command) takes \(expected), but extra arguments were given: "
+                + given[names.count...].joined(separator: " "))
     }
     return given
 }

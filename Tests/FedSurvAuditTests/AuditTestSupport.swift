@@ -29,7 +29,9 @@ struct TestAccountant: LedgerAccountant {
     }
 
     func totalEpsilon(of releases: [(mechanism: String, parameters: String)], delta: Double) throws -> Double {
-        try releases.reduce(0) { $0 + (try epsilon(mechanism: $1.mechanism, parameters: $1.parameters, delta: delta).epsilon) }
+        try releases.reduce(0) {
+            $0 + (try epsilon(mechanism: $1.mechanism, parameters: $1.parameters, delta: delta).epsilon)
+        }
     }
 }
 
@@ -80,7 +82,8 @@ func fixtureReleases(rounds: Int = 6, gaussianSite: String? = nil) -> [FixtureRe
         for site in ["hospital-a", "hospital-b", "hospital-c"] {
             if site == "hospital-b" && round == 4 { continue }
             if site == "hospital-c" && round < 3 { continue }
-            releases.append(FixtureRelease(site: site, round: round, mechanism: site == gaussianSite ? "gaussian" : "laplace"))
+            releases.append(
+                FixtureRelease(site: site, round: round, mechanism: site == gaussianSite ? "gaussian" : "laplace"))
         }
     }
     return releases
@@ -107,7 +110,10 @@ func writeLedger(_ releases: [FixtureRelease], path: String = temporaryPath(".sq
             let sites = releases.filter { $0.round == round }.count
             try ledger.database.query(
                 "INSERT INTO round_metrics VALUES (?, ?, ?, ?)",
-                [.integer(Int64(round)), .real(cIndex), .integer(Int64(sites)), .text("2026-09-21T12:0\(offset % 10):00Z")])
+                [
+                    .integer(Int64(round)), .real(cIndex), .integer(Int64(sites)),
+                    .text("2026-09-21T12:0\(offset % 10):00Z"),
+                ])
         }
     }
     return path

@@ -1,7 +1,8 @@
-@testable import FedSurvAudit
 import FedSurvLedger
 import Foundation
 import Testing
+
+@testable import FedSurvAudit
 
 @Suite struct CrossCheckTests {
     func siteReleases(_ site: String = "hospital-b") -> [FixtureRelease] {
@@ -26,7 +27,8 @@ import Testing
     func missingAtCoordinator() throws {
         let result = try check(
             site: siteReleases(), coordinator: fixtureReleases().filter { $0.releaseID != "hospital-b/round-3" })
-        #expect(result.mismatches == [.missingAtCoordinator(releaseID: "hospital-b/round-3", siteSequence: 3, round: 3)])
+        #expect(
+            result.mismatches == [.missingAtCoordinator(releaseID: "hospital-b/round-3", siteSequence: 3, round: 3)])
     }
 
     @Test("changed parameters at the coordinator")
@@ -40,7 +42,9 @@ import Testing
         }
         let result = try check(site: siteReleases(), coordinator: coordinator)
         let fields = result.mismatches.compactMap { mismatch -> String? in
-            if case let .fieldDiffers(releaseID, field, _, _) = mismatch, releaseID == "hospital-b/round-5" { return field }
+            if case .fieldDiffers(let releaseID, let field, _, _) = mismatch, releaseID == "hospital-b/round-5" {
+                return field
+            }
             return nil
         }
         #expect(fields == ["mechanism", "parameters", "pure epsilon", "epsilon"])
@@ -58,11 +62,12 @@ import Testing
         let result = try crossCheck(
             siteLedger: AuditedLedger(path: writeLedger(siteReleases())),
             coordinatorLedger: AuditedLedger(path: coordinatorPath))
-        #expect(result.mismatches == [
-            .fieldDiffers(
-                releaseID: "hospital-b/round-6", field: "update SHA-256", site: release.updateSHA256,
-                coordinator: SHA256.hex("another update"))
-        ])
+        #expect(
+            result.mismatches == [
+                .fieldDiffers(
+                    releaseID: "hospital-b/round-6", field: "update SHA-256", site: release.updateSHA256,
+                    coordinator: SHA256.hex("another update"))
+            ])
     }
 
     @Test("parameters compare as JSON")
@@ -90,7 +95,10 @@ import Testing
         var coordinator = siteReleases()
         coordinator.swapAt(1, 2)
         let result = try check(site: siteReleases(), coordinator: coordinator)
-        #expect(result.mismatches == [.orderDiffers(releaseID: "hospital-b/round-2", sitePosition: 2, coordinatorPosition: 3)])
+        #expect(
+            result.mismatches == [
+                .orderDiffers(releaseID: "hospital-b/round-2", sitePosition: 2, coordinatorPosition: 3)
+            ])
     }
 
     @Test("local runs are listed apart")
@@ -122,7 +130,8 @@ import Testing
                 parameters: release.parameters, updateSHA256: release.updateSHA256, cap: nil)
         }
         let result = try crossCheck(
-            siteLedger: AuditedLedger(path: sitePath), coordinatorLedger: AuditedLedger(path: writeLedger(fixtureReleases())))
+            siteLedger: AuditedLedger(path: sitePath),
+            coordinatorLedger: AuditedLedger(path: writeLedger(fixtureReleases())))
         #expect(result.mismatches == [.deltaDiffers(site: 1e-6, coordinator: testDelta)])
     }
 }

@@ -5,9 +5,10 @@ import Testing
 ///
 /// `FEDSURV_AUDIT_EXAMPLE_DIR=/tmp/example swift test --filter ExampleLedgerTests`, then
 /// `scripts/render-report /tmp/example/coordinator-ledger.sqlite docs/audit-report.png --cap 1`.
-@Suite(.enabled(
-    if: ProcessInfo.processInfo.environment["FEDSURV_AUDIT_EXAMPLE_DIR"] != nil,
-    "set FEDSURV_AUDIT_EXAMPLE_DIR to write the example ledger"))
+@Suite(
+    .enabled(
+        if: ProcessInfo.processInfo.environment["FEDSURV_AUDIT_EXAMPLE_DIR"] != nil,
+        "set FEDSURV_AUDIT_EXAMPLE_DIR to write the example ledger"))
 struct ExampleLedgerTests {
     @Test("write the example ledger")
     func writeExample() throws {

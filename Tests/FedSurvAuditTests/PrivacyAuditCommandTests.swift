@@ -20,7 +20,8 @@ func runPrivacyAudit(_ arguments: [String]) throws -> (status: Int32, output: St
     let errorData = error.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (
-        process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self)
+        process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+        String(decoding: errorData, as: UTF8.self)
     )
 }
 
@@ -60,8 +61,9 @@ struct PrivacyAuditCommandTests {
     @Test("verify with a stale anchor fails")
     func verifyAnchor() throws {
         let path = try writeCoordinatorLedger()
-        let head = try #require(try runPrivacyAudit(["verify", path]).output.split(separator: "\n")
-            .first { $0.hasPrefix("head: ") }?.dropFirst("head: ".count))
+        let head = try #require(
+            try runPrivacyAudit(["verify", path]).output.split(separator: "\n")
+                .first { $0.hasPrefix("head: ") }?.dropFirst("head: ".count))
         try tamper(path, "DELETE FROM ledger_entries WHERE sequence = 15")
         let result = try runPrivacyAudit(["verify", path, "--anchor", String(head)])
         #expect(result.status == 1)
@@ -83,8 +85,10 @@ struct PrivacyAuditCommandTests {
         let coordinatorPath = try writeLedger(fixtureReleases().filter { $0.releaseID != "hospital-b/round-3" })
         let result = try runPrivacyAudit(["cross-check", sitePath, coordinatorPath])
         #expect(result.status == 1)
-        #expect(result.output.contains(
-            "MISMATCH: release hospital-b/round-3 (site entry 3, round 3) is in the site ledger but not in the coordinator ledger"))
+        #expect(
+            result.output.contains(
+                "MISMATCH: release hospital-b/round-3 (site entry 3, round 3) is in the site ledger but not in the coordinator ledger"
+            ))
         #expect(result.error.contains("1 mismatch between site ledger"))
     }
 
@@ -99,7 +103,8 @@ struct PrivacyAuditCommandTests {
     @Test("summary reads caps from TOML")
     func summaryCaps() throws {
         let capsPath = temporaryPath(".toml")
-        try "default_cap = 1.0\n\n[caps]\nhospital-b = 0.25\n".write(toFile: capsPath, atomically: true, encoding: .utf8)
+        try "default_cap = 1.0\n\n[caps]\nhospital-b = 0.25\n".write(
+            toFile: capsPath, atomically: true, encoding: .utf8)
         let result = try runPrivacyAudit(["summary", try writeCoordinatorLedger(), "--caps", capsPath])
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("verified: yes"))
@@ -124,7 +129,9 @@ struct PrivacyAuditCommandTests {
 
     @Test("entries lists parameter groups")
     func entriesGroups() throws {
-        let result = try runPrivacyAudit(["entries", try writeCoordinatorLedger(), "--site", "hospital-c", "--round", "4"])
+        let result = try runPrivacyAudit([
+            "entries", try writeCoordinatorLedger(), "--site", "hospital-c", "--round", "4",
+        ])
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("entry 9  site hospital-c  round 4  release hospital-c/round-4"))
         #expect(result.output.contains("mirna.T1"))

@@ -16,7 +16,9 @@ import Testing
     @Test("Laplace shares follow group epsilons")
     func laplaceShares() throws {
         let parameters = try ReleaseParameters(
-            json: #"{"sampling_rate": 1, "steps": 1, "groups": [{"name": "a", "clip": 1, "epsilon": 0.3}, {"name": "b", "clip": 2, "epsilon": 0.1}]}"#)
+            json:
+                #"{"sampling_rate": 1, "steps": 1, "groups": [{"name": "a", "clip": 1, "epsilon": 0.3}, {"name": "b", "clip": 2, "epsilon": 0.1}]}"#
+        )
         let shares = try #require(parameters.groupShares)
         // Tolerance 1e-12: two divisions.
         #expect(abs(shares[0] - 0.75) < 1e-12)
@@ -26,7 +28,9 @@ import Testing
     @Test("Gaussian shares follow inverse variance")
     func gaussianShares() throws {
         let parameters = try ReleaseParameters(
-            json: #"{"sampling_rate": 0.1, "steps": 3, "groups": [{"name": "a", "clip": 1, "noise_multiplier": 1}, {"name": "b", "clip": 1, "noise_multiplier": 2}]}"#)
+            json:
+                #"{"sampling_rate": 0.1, "steps": 3, "groups": [{"name": "a", "clip": 1, "noise_multiplier": 1}, {"name": "b", "clip": 1, "noise_multiplier": 2}]}"#
+        )
         let shares = try #require(parameters.groupShares)
         // sigma^-2 = 1 and 0.25, so the shares are 0.8 and 0.2; tolerance 1e-12.
         #expect(abs(shares[0] - 0.8) < 1e-12)
@@ -36,7 +40,9 @@ import Testing
     @Test("unknown keys are kept for display")
     func otherFields() throws {
         let parameters = try ReleaseParameters(
-            json: #"{"sampling_rate": 0.5, "steps": 2, "granularity_exponent": 20, "groups": [{"name": "a", "clip": 1, "epsilon": 1}]}"#)
+            json:
+                #"{"sampling_rate": 0.5, "steps": 2, "granularity_exponent": 20, "groups": [{"name": "a", "clip": 1, "epsilon": 1}]}"#
+        )
         #expect(parameters.otherFields.map(\.key) == ["granularity_exponent"])
         #expect(parameters.otherFields.map(\.value) == ["20"])
     }
@@ -46,14 +52,26 @@ import Testing
         arguments: [
             (#"[1, 2]"#, "not a JSON object"),
             (#"{"steps": 1, "groups": [{"name": "a", "clip": 1, "epsilon": 1}]}"#, "sampling_rate"),
-            (#"{"sampling_rate": 1.5, "steps": 1, "groups": [{"name": "a", "clip": 1, "epsilon": 1}]}"#, "sampling_rate"),
-            (#"{"sampling_rate": true, "steps": 1, "groups": [{"name": "a", "clip": 1, "epsilon": 1}]}"#, "sampling_rate"),
+            (
+                #"{"sampling_rate": 1.5, "steps": 1, "groups": [{"name": "a", "clip": 1, "epsilon": 1}]}"#,
+                "sampling_rate"
+            ),
+            (
+                #"{"sampling_rate": true, "steps": 1, "groups": [{"name": "a", "clip": 1, "epsilon": 1}]}"#,
+                "sampling_rate"
+            ),
             (#"{"sampling_rate": 0.1, "steps": 2.5, "groups": [{"name": "a", "clip": 1, "epsilon": 1}]}"#, "steps"),
             (#"{"sampling_rate": 0.1, "steps": 2, "groups": []}"#, "groups must be a non-empty array"),
             (#"{"sampling_rate": 0.1, "steps": 2, "groups": [{"name": "a", "clip": 1}]}"#, "exactly one of"),
-            (#"{"sampling_rate": 0.1, "steps": 2, "groups": [{"name": "a", "clip": 1, "epsilon": 1, "noise_multiplier": 1}]}"#, "exactly one of"),
+            (
+                #"{"sampling_rate": 0.1, "steps": 2, "groups": [{"name": "a", "clip": 1, "epsilon": 1, "noise_multiplier": 1}]}"#,
+                "exactly one of"
+            ),
             (#"{"sampling_rate": 0.1, "steps": 2, "groups": [{"name": "a", "clip": 0, "epsilon": 1}]}"#, "clip"),
-            (#"{"sampling_rate": 0.1, "steps": 2, "groups": [{"name": "a", "clip": 1, "epsilon": -1}]}"#, "epsilon must be above 0"),
+            (
+                #"{"sampling_rate": 0.1, "steps": 2, "groups": [{"name": "a", "clip": 1, "epsilon": -1}]}"#,
+                "epsilon must be above 0"
+            ),
         ])
     func rejected(json: String, expected: String) {
         var message = ""

@@ -26,7 +26,10 @@ import Testing
     @Test("changed parameter is detected")
     func changedParameter() throws {
         let path = try writeCoordinatorLedger()
-        try tamper(path, "UPDATE ledger_entries SET parameters = replace(parameters, '\"steps\": 50', '\"steps\": 5') WHERE sequence = 7")
+        try tamper(
+            path,
+            "UPDATE ledger_entries SET parameters = replace(parameters, '\"steps\": 50', '\"steps\": 5') WHERE sequence = 7"
+        )
         let result = try verifyFile(path)
         #expect(result.violation == .hashMismatch(sequence: 7))
     }
@@ -41,7 +44,10 @@ import Testing
     @Test("deleted and renumbered entry is detected")
     func deletedAndRenumbered() throws {
         let path = try writeCoordinatorLedger()
-        try tamper(path, "DELETE FROM ledger_entries WHERE sequence = 4; UPDATE ledger_entries SET sequence = sequence - 1 WHERE sequence > 4")
+        try tamper(
+            path,
+            "DELETE FROM ledger_entries WHERE sequence = 4; UPDATE ledger_entries SET sequence = sequence - 1 WHERE sequence > 4"
+        )
         // Entry 5 now sits at 4 and still names the deleted entry's hash as its predecessor.
         #expect(try verifyFile(path).violation == .brokenLink(sequence: 4))
     }
@@ -94,7 +100,7 @@ import Testing
         try insertRaw(forged, into: path)
         let violation = try #require(try verifyFile(path).violation)
         #expect(violation.sequence == 16)
-        guard case let .epsilonMismatch(_, field, recorded, _) = violation else {
+        guard case .epsilonMismatch(_, let field, let recorded, _) = violation else {
             Issue.record("expected an epsilon mismatch, got \(violation)")
             return
         }
@@ -124,7 +130,8 @@ import Testing
             parameters: laplaceParameters(round: 7), updateSHA256: SHA256.hex("forged"), cap: nil)
         let result = try crossCheck(
             siteLedger: AuditedLedger(path: sitePath), coordinatorLedger: AuditedLedger(path: coordinatorPath))
-        #expect(result.mismatches == [.missingAtSite(releaseID: "hospital-a/round-7", coordinatorSequence: 16, round: 7)])
+        #expect(
+            result.mismatches == [.missingAtSite(releaseID: "hospital-a/round-7", coordinatorSequence: 16, round: 7)])
     }
 
     @Test("anchor detects a truncated tail")
@@ -180,6 +187,8 @@ struct LaplaceOnlyAccountant: LedgerAccountant {
     }
 
     func totalEpsilon(of releases: [(mechanism: String, parameters: String)], delta: Double) throws -> Double {
-        try releases.reduce(0) { $0 + (try epsilon(mechanism: $1.mechanism, parameters: $1.parameters, delta: delta).epsilon) }
+        try releases.reduce(0) {
+            $0 + (try epsilon(mechanism: $1.mechanism, parameters: $1.parameters, delta: delta).epsilon)
+        }
     }
 }

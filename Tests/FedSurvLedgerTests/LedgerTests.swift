@@ -165,7 +165,9 @@ func makeLedger(path: String = temporaryLedgerPath(), releases: [Double] = [0.5,
     /// Appends site-a 0.5, site-b 1.0, site-a 0.25, site-b 2.0 in that order.
     func makeTwoSiteLedger() throws -> Ledger {
         let ledger = try Ledger(path: temporaryLedgerPath(), delta: 1e-5, accountant: SummingAccountant())
-        let releases: [(site: String, epsilon: Double)] = [("site-a", 0.5), ("site-b", 1.0), ("site-a", 0.25), ("site-b", 2.0)]
+        let releases: [(site: String, epsilon: Double)] = [
+            ("site-a", 0.5), ("site-b", 1.0), ("site-a", 0.25), ("site-b", 2.0),
+        ]
         for (index, release) in releases.enumerated() {
             try ledger.append(
                 site: release.site, round: index / 2 + 1, releaseID: "r\(index + 1)", mechanism: "laplace",
@@ -209,7 +211,9 @@ func makeLedger(path: String = temporaryLedgerPath(), releases: [Double] = [0.5,
             message = error.description
         }
         #expect(message.contains("2 sites (site-a, site-b)"))
-        #expect(throws: LedgerError.self) { try ledger.projectedTotal(mechanism: "laplace", parameters: "{\"epsilon\": 1}") }
+        #expect(throws: LedgerError.self) {
+            try ledger.projectedTotal(mechanism: "laplace", parameters: "{\"epsilon\": 1}")
+        }
     }
 
     @Test("projected total of one site")
