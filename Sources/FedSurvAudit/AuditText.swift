@@ -92,7 +92,8 @@ public enum AuditText {
         for anchor in result.anchorResults {
             lines.append((anchor.matched ? "anchor: " : "ANCHOR FAILED: ") + anchor.description)
         }
-        if let head = result.head {
+        // A failing ledger's head is no anchor worth keeping.
+        if let head = result.head, result.passed {
             lines.append("head: \(head.sequence):\(head.entryHash)")
             lines.append("  (keep this line; pass it to a later verify as --anchor to detect rewritten history)")
         }

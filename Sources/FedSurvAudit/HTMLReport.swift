@@ -67,7 +67,10 @@ public enum HTMLReport {
                 escapeHTML(result.firstFailure ?? "")
                 + ". The figures below are as recorded and are not proven."
         }
-        let head = result.head.map { "<p class=\"meta\">Head: <code>\($0.sequence):\($0.entryHash)</code></p>" } ?? ""
+        var head = ""
+        if result.passed, let last = result.head {
+            head = "<p class=\"meta\">Head: <code>\(last.sequence):\(last.entryHash)</code></p>"
+        }
         return """
             <section class="verdict \(result.passed ? "pass" : "fail")">
             <h2>Verification: \(result.passed ? "passed" : "FAILED")</h2>
