@@ -119,7 +119,7 @@ func writeLedger(_ releases: [FixtureRelease], path: String = temporaryPath(".sq
     return path
 }
 
-/// A coordinator ledger of `fixtureReleases()` with a C-index for every round.
+/// Writes a coordinator ledger of `fixtureReleases()` with a C-index for every round.
 func writeCoordinatorLedger(rounds: Int = 6, gaussianSite: String? = nil) throws -> String {
     let cIndices = (0..<rounds).map { 0.60 + 0.16 * (1 - exp(-Double($0) / 3)) }
     return try writeLedger(fixtureReleases(rounds: rounds, gaussianSite: gaussianSite), cIndices: cIndices)
