@@ -99,7 +99,8 @@ let package = Package(
                 "FedSurvCoordinator",
             ]),
         .executableTarget(
-            name: "PrivacyAudit", dependencies: ["FedSurvCore", "FedSurvPrivacy", "FedSurvLedger", "FedSurvAudit"]),
+            name: "PrivacyAudit",
+            dependencies: ["FedSurvCore", "FedSurvPrivacy", "FedSurvLedger", "FedSurvAudit", "FedSurvConfig"]),
 
         // MARK: - Tests
 
