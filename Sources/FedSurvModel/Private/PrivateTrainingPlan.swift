@@ -51,7 +51,7 @@ public struct PrivateTrainingPlan: Codable, Sendable, Equatable {
         mechanism: MechanismKind, allocation: Allocation, clipBound: Double = 1, samplingRate: Double,
         steps: Int, stepEpsilon: Double? = nil, noiseMultiplier: Double? = nil, learningRate: Float = 0.001,
         intervals: Int = 4, epsilonMax: Double = 0.5, epsilonMin: Double = 0.1, perturbation: Double = 0.02,
-        relevanceEpsilon: Double = 0.1, warmupFraction: Double = 0.3
+        relevanceEpsilon: Double = 0.1, warmupFraction: Double = 0.3, intervalWeights: [Double]? = nil
     ) {
         self.mechanism = mechanism
         self.allocation = allocation
@@ -67,6 +67,7 @@ public struct PrivateTrainingPlan: Codable, Sendable, Equatable {
         self.perturbation = perturbation
         self.relevanceEpsilon = relevanceEpsilon
         self.warmupFraction = warmupFraction
+        self.intervalWeights = intervalWeights
     }
 
     /// Steps trained with the uniform allocation before the relevance release.
@@ -110,6 +111,11 @@ public struct PrivateTrainingPlan: Codable, Sendable, Equatable {
             }
             guard warmupFraction > 0, warmupFraction < 1 else {
                 throw fail("warmupFraction", "must be in (0, 1), got \(warmupFraction)")
+            }
+            if let intervalWeights {
+                guard intervalWeights.count == intervals, intervalWeights.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                    throw fail("intervalWeights", "must hold \(intervals) positive weights")
+                }
             }
         }
     }
