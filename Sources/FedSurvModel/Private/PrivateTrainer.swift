@@ -46,6 +46,8 @@ public final class PrivateTrainer<Random: NoiseRandomSource> {
     let events: [Bool]
     let optimizer: Adam
     let logger = Logger(label: "fedsurv.private")
+    /// One secure generator per core for drawing noise in parallel; nil with a test generator.
+    var noiseSources: [SecureRandomSource]?
 
     static var clipMargin: Double { 1e-3 }
 
@@ -71,6 +73,10 @@ public final class PrivateTrainer<Random: NoiseRandomSource> {
         var generator = random
         self.releases = Self.planReleases(model: model, plan: plan, using: &generator)
         self.random = generator
+        if random is SecureRandomSource {
+            let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            noiseSources = try (0..<cores).map { _ in try SecureRandomSource() }
+        }
         guard releases.allSatisfy({ $0.record.groups.count >= 1 }) else {
             throw PrivateTrainingError.invalidPlan(field: "allocation", reason: "produced a release without groups")
         }
@@ -186,7 +192,13 @@ public final class PrivateTrainer<Random: NoiseRandomSource> {
         let expectedBatch = Float(record.samplingRate * Double(input.count))
         for (group, recorded) in zip(layout.groups, record.groups) {
             let sum = layout.gather(group)
-            let noised = try NoiseMechanism.release(sum: sum, parameters: recorded.parameters, using: &random)
+            let noised: [Double]
+            if var sources = noiseSources {
+                noised = try NoiseMechanism.release(sum: sum, parameters: recorded.parameters, generators: &sources)
+                noiseSources = sources
+            } else {
+                noised = try NoiseMechanism.release(sum: sum, parameters: recorded.parameters, using: &random)
+            }
             layout.scatter(group, values: noised, scale: 1 / expectedBatch)
         }
         optimizer.update()
