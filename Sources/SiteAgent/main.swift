@@ -24,6 +24,7 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     case "csr": try runCSRCommand(&arguments)
     case "train" where words.contains("--dp"): try PrivateTrainCommand.run(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
+    case "bench-private": try BenchPrivateCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
 }

@@ -28,6 +28,8 @@ public struct PrivateExperiment {
         public var batchSize: Int
         public var epochs: Double
         public var seed: UInt64
+        /// False trains the same model on the same split without clipping or noise (the no-privacy baseline).
+        public var isPrivate = true
 
         public init(
             modalities: [ModelConfig.Modality], plan: PrivateTrainingPlan, targetEpsilon: Double?, delta: Double,
@@ -107,6 +109,12 @@ public struct PrivateExperiment {
             epsilon = .nan
         }
 
+        if !settings.isPrivate {
+            return try runWithoutPrivacy(
+                model: model, config: config, survival: survival, trainData: trainData, testData: testData,
+                referenceData: referenceData, plan: plan)
+        }
+
         // 3) Fix the releases, check the cap, train.
         let trainer = try PrivateTrainer(
             model: model, input: ModelInput(dataset: trainData, config: config), times: trainData.time,
@@ -146,18 +154,55 @@ public struct PrivateExperiment {
                         groupEpsilons: release.record.groups.map { $0.epsilon! },
                         samplingRate: release.record.samplingRate, steps: release.record.steps))
             } : nil
-        let logits = model.predict(ModelInput(dataset: testData, config: config))
-        let risks = try survival.riskScores(logits: logits.storage.map(Double.init))
-        let concordance = try SurvivalMetrics.harrellConcordance(risks: risks, times: testData.time, events: testData.event)
-        let horizon = try SurvivalMetrics.medianObservedTime(referenceData.time)
-        let curves = try survival.survivalCurves(logits: logits.storage.map(Double.init), at: [horizon])
-        let accuracy = try? SurvivalMetrics.survivalStatusAccuracy(
-            survivalAtHorizon: curves.map { $0[0] }, times: testData.time, events: testData.event, horizon: horizon)
+        let (concordance, accuracy) = try evaluate(
+            model: model, config: config, survival: survival, testData: testData, referenceData: referenceData)
         return (
             Result(
-                releases: trainer.releases, epsilon: epsilon, pureEpsilon: pure, testConcordance: concordance.index,
-                testAccuracy: accuracy?.accuracy, parameterCount: model.parameterCount, trainingPatients: trainData.count,
+                releases: trainer.releases, epsilon: epsilon, pureEpsilon: pure, testConcordance: concordance,
+                testAccuracy: accuracy, parameterCount: model.parameterCount, trainingPatients: trainData.count,
                 plan: plan),
+            model
+        )
+    }
+
+    /// Test C-index and survival-status accuracy at the reference part's median observed time.
+    func evaluate(
+        model: BilayerAttentionModel, config: ModelConfig, survival: DiscreteTimeSurvival, testData: SurvivalDataset,
+        referenceData: SurvivalDataset
+    ) throws -> (concordance: Double, accuracy: Double?) {
+        let logits = model.predict(ModelInput(dataset: testData, config: config)).storage.map(Double.init)
+        let risks = try survival.riskScores(logits: logits)
+        let concordance = try SurvivalMetrics.harrellConcordance(risks: risks, times: testData.time, events: testData.event)
+        let horizon = try SurvivalMetrics.medianObservedTime(referenceData.time)
+        let curves = try survival.survivalCurves(logits: logits, at: [horizon])
+        let accuracy = try? SurvivalMetrics.survivalStatusAccuracy(
+            survivalAtHorizon: curves.map { $0[0] }, times: testData.time, events: testData.event, horizon: horizon)
+        return (concordance.index, accuracy?.accuracy)
+    }
+
+    /// Minibatch Adam on the mean discrete-time loss, same epochs and batch size, no clipping or noise.
+    func runWithoutPrivacy(
+        model: BilayerAttentionModel, config: ModelConfig, survival: DiscreteTimeSurvival, trainData: SurvivalDataset,
+        testData: SurvivalDataset, referenceData: SurvivalDataset, plan: PrivateTrainingPlan
+    ) throws -> (result: Result, model: BilayerAttentionModel) {
+        let input = ModelInput(dataset: trainData, config: config)
+        let optimizer = Adam(parameters: model.parameters, learningRate: plan.learningRate)
+        var generator = SeededGenerator(seed: settings.seed)
+        for _ in 0..<max(1, Int(settings.epochs.rounded())) {
+            model.trainEpoch(on: input, batchSize: settings.batchSize, optimizer: optimizer, generator: &generator) {
+                output, indices in
+                let loss = try! survival.loss(
+                    logits: output.storage.map(Double.init), times: indices.map { trainData.time[$0] },
+                    events: indices.map { trainData.event[$0] })
+                return (loss.value, Matrix(rows: output.rows, cols: output.cols, storage: loss.gradient.map(Float.init)))
+            }
+        }
+        let (concordance, accuracy) = try evaluate(
+            model: model, config: config, survival: survival, testData: testData, referenceData: referenceData)
+        return (
+            Result(
+                releases: [], epsilon: .infinity, pureEpsilon: nil, testConcordance: concordance, testAccuracy: accuracy,
+                parameterCount: model.parameterCount, trainingPatients: trainData.count, plan: plan),
             model
         )
     }
