@@ -111,7 +111,7 @@ enum PrivateTrainCommand {
                 + (cap.map { " of its cap \($0)" } ?? ""))
         }
         if let output {
-            try model.save(to: URL(fileURLWithPath: output))
+            try result.modelFile(model).write(to: URL(fileURLWithPath: output))
             print("saved the model to \(output)")
         }
     }

@@ -13,6 +13,7 @@ let usage = """
                              folder of input files per hospital under --output.
     \(csrUsage)
     \(privateTrainUsage)
+    \(relevanceUsage)
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
@@ -25,6 +26,7 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     case "train" where words.contains("--dp"): try PrivateTrainCommand.run(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
     case "bench-private": try BenchPrivateCommand.run(&arguments)
+    case "relevance": try RelevanceCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
 }

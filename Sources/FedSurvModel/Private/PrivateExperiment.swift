@@ -61,6 +61,20 @@ public struct PrivateExperiment {
         public var parameterCount: Int
         public var trainingPatients: Int
         public var plan: PrivateTrainingPlan
+        /// The preprocessing fitted on the reference part, as JSON.
+        public var preprocessingJSON: String
+        /// The discrete-time interval breaks in days, fitted on the reference part.
+        public var breaks: [Double]
+
+        /// Returns the model's tensors with the preprocessing and breaks in the metadata,
+        /// so the file alone is enough to apply the model to another folder.
+        public func modelFile(_ model: BilayerAttentionModel) throws -> SafeTensors {
+            var state = model.stateTensors()
+            state.metadata[GlobalModelMetadata.preprocessing] = preprocessingJSON
+            state.metadata[GlobalModelMetadata.discreteBreaks] = String(
+                decoding: try JSONEncoder().encode(breaks), as: UTF8.self)
+            return state
+        }
     }
 
     public let settings: Settings
@@ -112,7 +126,8 @@ public struct PrivateExperiment {
         if !settings.isPrivate {
             return try runWithoutPrivacy(
                 model: model, config: config, survival: survival, trainData: trainData, testData: testData,
-                referenceData: referenceData, plan: plan)
+                referenceData: referenceData, plan: plan,
+                preprocessingJSON: String(decoding: try preprocessing.jsonData(), as: UTF8.self))
         }
 
         // 3) Fix the releases, check the cap, train.
@@ -160,7 +175,8 @@ public struct PrivateExperiment {
             Result(
                 releases: trainer.releases, epsilon: epsilon, pureEpsilon: pure, testConcordance: concordance,
                 testAccuracy: accuracy, parameterCount: model.parameterCount, trainingPatients: trainData.count,
-                plan: plan),
+                plan: plan, preprocessingJSON: String(decoding: try preprocessing.jsonData(), as: UTF8.self),
+                breaks: survival.breaks),
             model
         )
     }
@@ -183,7 +199,7 @@ public struct PrivateExperiment {
     /// Minibatch Adam on the mean discrete-time loss, same epochs and batch size, no clipping or noise.
     func runWithoutPrivacy(
         model: BilayerAttentionModel, config: ModelConfig, survival: DiscreteTimeSurvival, trainData: SurvivalDataset,
-        testData: SurvivalDataset, referenceData: SurvivalDataset, plan: PrivateTrainingPlan
+        testData: SurvivalDataset, referenceData: SurvivalDataset, plan: PrivateTrainingPlan, preprocessingJSON: String
     ) throws -> (result: Result, model: BilayerAttentionModel) {
         let input = ModelInput(dataset: trainData, config: config)
         let optimizer = Adam(parameters: model.parameters, learningRate: plan.learningRate)
@@ -202,7 +218,8 @@ public struct PrivateExperiment {
         return (
             Result(
                 releases: [], epsilon: .infinity, pureEpsilon: nil, testConcordance: concordance, testAccuracy: accuracy,
-                parameterCount: model.parameterCount, trainingPatients: trainData.count, plan: plan),
+                parameterCount: model.parameterCount, trainingPatients: trainData.count, plan: plan,
+                preprocessingJSON: preprocessingJSON, breaks: survival.breaks),
             model
         )
     }
