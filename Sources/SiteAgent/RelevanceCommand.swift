@@ -73,8 +73,8 @@ enum RelevanceCommand {
 
     static func format(_ value: Double) -> String { String(format: "%.3g", value) }
 
-    /// An SVG heatmap: one row per modality and layer, one column per percentile,
-    /// colour by log10 of the score scaled over the whole table.
+    /// Renders an SVG heatmap with one row per modality and layer and one column per
+    /// percentile, coloured by log10 of the score scaled over the whole table.
     static func heatmap(_ rows: [(modality: String, layer: Int, percentiles: [Double])]) -> String {
         let cell = (width: 90, height: 28)
         let left = 170

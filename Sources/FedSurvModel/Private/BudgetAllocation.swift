@@ -14,8 +14,8 @@ import FedSurvPrivacy
 ///     Laplace:  epsilon_g = epsilon_step * w_g / sum_h w_h, so sum_g epsilon_g = epsilon_step;
 ///     Gaussian: sigma_g = sigma * sqrt(sum_h w_h / w_g), so (sum_g sigma_g^-2)^(-1/2) = sigma.
 ///
-/// The perturbation is drawn from a public seed-independent generator and
-/// uses no data, so it changes no privacy figure; only the weights' ratios matter.
+/// The perturbation is drawn without looking at any data, so it changes no
+/// privacy figure. Only the ratios of the weights matter.
 public enum BudgetAllocation {
     /// Returns the unscaled weights w_1..w_n of the intervals.
     public static func intervalWeights(

@@ -1,7 +1,7 @@
 import FedSurvLedger
 import FedSurvNN
 
-/// Which gradient coordinates each group of a release record covers.
+/// The gradient coordinates that each group of a release record covers.
 ///
 /// Group names are `all` (every parameter), `rest` (every parameter but the
 /// genomic encoders' first-layer weights) and `<modality>.T<k>` (the columns of

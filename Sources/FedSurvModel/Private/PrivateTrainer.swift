@@ -24,10 +24,10 @@ public struct PlannedRelease: Sendable, Equatable {
 ///    (`NoiseMechanism.release`), so one patient moves each group's sum by at most C;
 /// 6) an Adam step on the noised sum divided by q n.
 ///
-/// Assumptions the guarantee rests on (docs/PRIVACY.md states the theorem):
-/// the model uses layer normalisation; the clip is applied with a relative
-/// margin of 1e-3 that is assumed to cover Float32 rounding in the norms and sums;
-/// the sampling and noise come from `random`, which must be a
+/// The guarantee (docs/PRIVACY.md states the theorem) assumes three things.
+/// The model uses layer normalisation. The clip is applied with a relative
+/// margin of 1e-3, which is assumed to cover Float32 rounding in the norms and
+/// sums. The sampling and noise come from `random`, which must be a
 /// `SecureRandomSource` outside tests.
 public final class PrivateTrainer<Random: NoiseRandomSource> {
     public let model: BilayerAttentionModel
@@ -312,7 +312,7 @@ public final class PrivateTrainer<Random: NoiseRandomSource> {
         }
     }
 
-    /// Cuts the score range into `count` equal-width intervals; index 0 holds the highest scores.
+    /// Cuts the score range into `count` equal-width intervals. Index 0 is the interval of the highest scores.
     static func intervals(scores: [Double], count: Int) -> [Int] {
         guard let low = scores.min(), let high = scores.max(), high > low else {
             return [Int](repeating: 0, count: scores.count)

@@ -9,11 +9,11 @@ import FedSurvPrivacy
 /// expected batch size `samplingRate * n` (a public number, unlike the
 /// sampled batch's size).
 public struct PrivateTrainingPlan: Codable, Sendable, Equatable {
-    /// How the step's budget is split across parameter groups.
+    /// The split of a step's budget across parameter groups.
     public enum Allocation: String, Codable, Sendable, CaseIterable {
-        /// Relevance-guided: the genomic input features' first-layer weights
-        /// form one group per relevance interval and get more budget the more
-        /// relevant they are; everything else forms the group `rest`.
+        /// Relevance-guided allocation. The genomic input features' first-layer
+        /// weights form one group per relevance interval, and more relevant
+        /// intervals get more budget. Everything else forms the group `rest`.
         case adaptive
         /// One group holding every parameter (with Gaussian noise this is DP-SGD).
         case uniform
