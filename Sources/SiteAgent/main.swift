@@ -12,6 +12,8 @@ let usage = """
                              by tissue source site (default 5) and write one
                              folder of input files per hospital under --output.
     \(csrUsage)
+    \(trainUsage)
+    \(evaluateUsage)
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
@@ -22,6 +24,8 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     case "partition": try PartitionCommand.run(&arguments)
     case "csr": try runCSRCommand(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
+    case "train": try TrainCommand.run(&arguments)
+    case "evaluate": try EvaluateCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
 }
