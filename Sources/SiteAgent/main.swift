@@ -26,6 +26,7 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     case "bench-parse": try BenchParseCommand.run(&arguments)
     case "train": try TrainCommand.run(&arguments)
     case "evaluate": try EvaluateCommand.run(&arguments)
+    case "bench-export": try BenchExportCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
 }
