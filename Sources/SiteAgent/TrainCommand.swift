@@ -21,6 +21,8 @@ let trainUsage = """
                              --mrna-variance, --mirna-variance, --cnv-variance X: keep
                              features whose training variance is above X (defaults 7, 0, 0.05).
                              --hidden N: hidden units of each omics encoder (default 256).
+                             --lr X (default 0.001), --batch-size N (default 256),
+                             --dropout X (default 0.2), --weight-decay X (L2, default 0).
     """
 
 /// `site-agent train`: cross-validates and/or trains a final model, printing progress to standard output.
@@ -48,6 +50,16 @@ enum TrainCommand {
         if let hidden = try arguments.int("hidden") {
             guard hidden >= 1 else { throw UsageError("option --hidden must be at least 1, got \(hidden)") }
             options.hiddenSizes = [.mrna: [hidden], .mirna: [hidden], .cnv: [hidden]]
+        }
+        if let rate = try arguments.double("lr") { options.learningRate = Float(rate) }
+        options.batchSize = try arguments.int("batch-size") ?? options.batchSize
+        if let dropout = try arguments.double("dropout") {
+            guard dropout >= 0, dropout < 1 else { throw UsageError("option --dropout must be in [0, 1), got \(dropout)") }
+            options.dropout = Float(dropout)
+        }
+        if let decay = try arguments.double("weight-decay") {
+            guard decay >= 0 else { throw UsageError("option --weight-decay must be >= 0, got \(decay)") }
+            options.weightDecay = Float(decay)
         }
         var omicsOptions = OmicsOptions.defaults
         for modality in Modality.omics {
