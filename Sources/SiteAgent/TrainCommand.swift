@@ -20,9 +20,9 @@ let trainUsage = """
                              --folds-out FILE: write `patient<TAB>fold` (0-based test fold).
                              --mrna-variance, --mirna-variance, --cnv-variance X: keep
                              features whose training variance is above X (defaults 7, 0, 0.05).
-                             --hidden N: hidden units of each omics encoder (default 256).
+                             --hidden N: hidden units of each omics encoder (default 64).
                              --lr X (default 0.001), --batch-size N (default 256),
-                             --dropout X (default 0.2), --weight-decay X (L2, default 0).
+                             --dropout X (default 0.5), --weight-decay X (L2, default 0).
     """
 
 /// `site-agent train`: cross-validates and/or trains a final model, printing progress to standard output.
