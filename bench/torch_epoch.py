@@ -163,8 +163,8 @@ def cox_loss(eta, time, event):
     """Negative Cox partial log-likelihood with Breslow ties, averaged over events.
 
     Risk sets come from a descending sort and a running log-sum-exp, so tied
-    times share only part of their risk set; the cost, which is all this
-    benchmark measures, is the same as with exact tie handling.
+    times share only part of their risk set. Exact tie handling would cost
+    the same, and the cost is all this benchmark measures.
     """
     order = torch.argsort(time, descending=True)
     eta, event = eta[order], event[order]

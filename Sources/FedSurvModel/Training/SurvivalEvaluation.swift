@@ -9,8 +9,8 @@ import Foundation
 /// - `integratedBrierScore`: Graf et al. (1999) on 100 equally spaced times
 ///   from the 10th to the 90th percentile of the observed times. The censoring
 ///   distribution `G` is the Kaplan-Meier estimate on the evaluated patients
-///   themselves, as pycox's `EvalSurv` does by default (Kvamme, Borgan and
-///   Scheel 2019), so a data folder alone is enough to score a model file.
+///   themselves, as pycox's `EvalSurv` does with `censor_surv='km'`, so a
+///   data folder alone is enough to score a model file.
 /// - `statusAccuracy`: dead or alive at the predictor's horizon (the median
 ///   observed time of its training patients), patients censored earlier left out.
 public struct SurvivalEvaluation: Sendable, Equatable {

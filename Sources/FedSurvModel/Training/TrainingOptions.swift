@@ -5,8 +5,8 @@ public enum SurvivalLossKind: String, Codable, Sendable, CaseIterable {
     /// Cox partial likelihood (Efron ties) on one log-risk output, as in Chen et al. (2026).
     /// It couples the patients of a batch through risk sets, so it is for non-private training only.
     case cox
-    /// Discrete-time likelihood with one hazard logit per interval (Gensheimer and
-    /// Narasimhan 2019), a sum of per-patient terms.
+    /// Discrete-time likelihood with one hazard logit per interval (see
+    /// `DiscreteTimeSurvival`), a sum of per-patient terms.
     case discrete
 }
 
