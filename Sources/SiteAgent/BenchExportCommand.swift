@@ -14,22 +14,39 @@ import Foundation
 /// Tensors (all F32): `categorical` (n x 4 codes), `age`, `time` (days),
 /// `event` (0 or 1), and per omics modality `<m>.features` (n x p) and
 /// `<m>.presence`. Metadata: `fedsurv.model_config`.
+///
+/// With `--model FILE` (a file from `train --out`), it instead writes the
+/// first 1,000 patients of the folder preprocessed with the model's saved
+/// preprocessing, the model's configuration, and `prediction` (n x outputSize,
+/// evaluation mode), so `bench/torch_check_model.py` can compare PyTorch's outputs.
 enum BenchExportCommand {
     static func run(_ arguments: inout Arguments) throws {
         let directory = try arguments.required("data")
-        let modalities = try ModelConfig.Modality.parseList(try arguments.required("modalities"))
+        let modalities = try ModelConfig.Modality.parseList(arguments.string("modalities") ?? "clinical")
         let output = try arguments.required("out")
+        let modelPath = arguments.string("model")
         try arguments.rejectUnknown()
 
-        let cohort = try CrossValidation.restrict(
-            try Cohort.load(directory: directory), to: modalities, directory: directory)
-        let rows = stratifiedKFold(cohort, k: 5, seed: 1)[0].training
-        let preprocessing = try Preprocessing.fit(cohort: cohort, trainingRows: rows)
-        let dataset = try preprocessing.apply(cohort: cohort, rows: rows)
-        let options = TrainingOptions()
-        var config = try ModelConfig.matching(dataset, modalities: modalities, hiddenSizes: options.hiddenSizes)
-        config.dimension = options.dimension
-        config.dropout = options.dropout
+        let dataset: SurvivalDataset
+        var config: ModelConfig
+        var prediction: Matrix?
+        if let modelPath {
+            let file = try TrainedModelFile.load(path: modelPath)
+            let all = try file.prepare(try Cohort.load(directory: directory), directory: directory)
+            dataset = all.subset(Array(0..<min(1000, all.count)))
+            config = file.predictor.model.config
+            prediction = file.predictor.model.predict(ModelInput(dataset: dataset, config: config))
+        } else {
+            let cohort = try CrossValidation.restrict(
+                try Cohort.load(directory: directory), to: modalities, directory: directory)
+            let rows = stratifiedKFold(cohort, k: 5, seed: 1)[0].training
+            let preprocessing = try Preprocessing.fit(cohort: cohort, trainingRows: rows)
+            dataset = try preprocessing.apply(cohort: cohort, rows: rows)
+            let options = TrainingOptions()
+            config = try ModelConfig.matching(dataset, modalities: modalities, hiddenSizes: options.hiddenSizes)
+            config.dimension = options.dimension
+            config.dropout = options.dropout
+        }
         let input = ModelInput(dataset: dataset, config: config)
 
         let n = dataset.count
@@ -43,6 +60,9 @@ enum BenchExportCommand {
             tensors["\(modality.rawValue).features"] = SafeTensor(
                 shape: [n, batch.features.cols], values: batch.features.storage)
             tensors["\(modality.rawValue).presence"] = SafeTensor(shape: [n], values: batch.presence)
+        }
+        if let prediction {
+            tensors["prediction"] = SafeTensor(shape: [n, prediction.cols], values: prediction.storage)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
