@@ -32,7 +32,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Hidden sizes of the omics encoders, far smaller than Fan et al.
     /// (2023)'s 1300-700-300 CNV encoder. On the first TCGA fold's inner
     /// validation split, 64 units with dropout 0.5 beat 256 units with dropout
-    /// 0.2 (C-index 0.772 against 0.751 for clinical, miRNA and CNV; see BENCHMARKS.md).
+    /// 0.2 (C-index 0.772 against 0.747 for clinical, miRNA and CNV; see BENCHMARKS.md).
     public var hiddenSizes: [ModelConfig.Modality: [Int]] = TrainingOptions.defaultHiddenSizes
     public var dimension = 128
     /// Dropout rate of the encoders and attention keys, chosen with the hidden sizes.
