@@ -51,7 +51,8 @@ enum BenchExportCommand {
 
         let n = dataset.count
         var tensors: [String: SafeTensor] = [
-            "categorical": SafeTensor(shape: [n, ModelConfig.clinicalVariableCount], values: input.categorical.map(Float.init)),
+            "categorical": SafeTensor(
+                shape: [n, ModelConfig.clinicalVariableCount], values: input.categorical.map(Float.init)),
             "age": SafeTensor(shape: [n], values: input.age),
             "time": SafeTensor(shape: [n], values: dataset.time.map(Float.init)),
             "event": SafeTensor(shape: [n], values: dataset.event.map { $0 ? 1 : 0 }),
@@ -69,6 +70,8 @@ enum BenchExportCommand {
         let json = String(decoding: try encoder.encode(config), as: UTF8.self)
         try SafeTensors(tensors: tensors, metadata: [BilayerAttentionModel.configMetadataKey: json])
             .write(to: URL(fileURLWithPath: output))
-        print("wrote \(output): patients=\(n) \(input.omics.map { "\($0.key.rawValue)=\($0.value.features.cols)" }.sorted().joined(separator: " "))")
+        print(
+            "wrote \(output): patients=\(n) \(input.omics.map { "\($0.key.rawValue)=\($0.value.features.cols)" }.sorted().joined(separator: " "))"
+        )
     }
 }

@@ -54,7 +54,9 @@ enum TrainCommand {
         if let rate = try arguments.double("lr") { options.learningRate = Float(rate) }
         options.batchSize = try arguments.int("batch-size") ?? options.batchSize
         if let dropout = try arguments.double("dropout") {
-            guard dropout >= 0, dropout < 1 else { throw UsageError("option --dropout must be in [0, 1), got \(dropout)") }
+            guard dropout >= 0, dropout < 1 else {
+                throw UsageError("option --dropout must be in [0, 1), got \(dropout)")
+            }
             options.dropout = Float(dropout)
         }
         if let decay = try arguments.double("weight-decay") {
@@ -64,7 +66,9 @@ enum TrainCommand {
         var omicsOptions = OmicsOptions.defaults
         for modality in Modality.omics {
             if let cut = try arguments.double("\(modality.rawValue)-variance") {
-                guard cut >= 0 else { throw UsageError("option --\(modality.rawValue)-variance must be >= 0, got \(cut)") }
+                guard cut >= 0 else {
+                    throw UsageError("option --\(modality.rawValue)-variance must be >= 0, got \(cut)")
+                }
                 omicsOptions[modality]!.varianceThreshold = cut
             }
         }
@@ -82,27 +86,33 @@ enum TrainCommand {
         let cohort = try CrossValidation.restrict(
             try Cohort.load(directory: directory), to: modalities, directory: directory)
         let seed = options.seed
-        print("train modalities=\(modalities.map(\.rawValue).joined(separator: ",")) loss=\(options.loss.rawValue) patients=\(cohort.count) seed=\(seed)")
+        print(
+            "train modalities=\(modalities.map(\.rawValue).joined(separator: ",")) loss=\(options.loss.rawValue) patients=\(cohort.count) seed=\(seed)"
+        )
 
         // 1) Cross-validation.
         if let folds {
             let validation = CrossValidation(
                 folds: folds, seed: seed, maxFolds: maxFolds, trainingOptions: options, omicsOptions: omicsOptions)
             if let foldsOutput {
-                try writeFolds(stratifiedKFold(cohort, k: folds, seed: seed), patients: cohort.patients, to: foldsOutput)
+                try writeFolds(
+                    stratifiedKFold(cohort, k: folds, seed: seed), patients: cohort.patients, to: foldsOutput)
             }
             let results = try validation.run(
                 cohort: cohort, modalities: modalities,
                 progress: { fold, line in print("fold=\(fold) \(line.line)") },
                 onFold: { result in print(result.line) })
-            let features = results[0].preprocessing.omics.map { "\($0.key.rawValue)_features=\($0.value.featureNames.count)" }
+            let features = results[0].preprocessing.omics.map {
+                "\($0.key.rawValue)_features=\($0.value.featureNames.count)"
+            }
             let (mean, sd) = CrossValidation.meanAndStandardDeviation(results.map(\.evaluation.concordance))
             let cTD = CrossValidation.meanAndStandardDeviation(results.map(\.evaluation.timeDependentConcordance))
             let ibs = CrossValidation.meanAndStandardDeviation(results.map(\.evaluation.integratedBrierScore))
             let accuracy = CrossValidation.meanAndStandardDeviation(results.map(\.evaluation.statusAccuracy.accuracy))
             print(
                 "cv folds=\(results.count) c_index=\(fixed(mean)) sd=\(fixed(sd)) c_td=\(fixed(cTD.mean))"
-                    + " ibs=\(fixed(ibs.mean)) accuracy=\(fixed(accuracy.mean)) \(features.sorted().joined(separator: " "))")
+                    + " ibs=\(fixed(ibs.mean)) accuracy=\(fixed(accuracy.mean)) \(features.sorted().joined(separator: " "))"
+            )
             print("test C-index over \(results.count) folds: \(fixed(mean)) ± \(fixed(sd))")
         }
 

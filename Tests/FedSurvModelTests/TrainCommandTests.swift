@@ -41,7 +41,8 @@ import Testing
         ])
         #expect(train.status == 0, "stderr: \(train.error)")
         #expect(train.output.contains("test C-index over 3 folds: "))
-        #expect(train.output.split(separator: "\n").filter { $0.hasPrefix("fold=") && $0.contains(" test=") }.count == 3)
+        #expect(
+            train.output.split(separator: "\n").filter { $0.hasPrefix("fold=") && $0.contains(" test=") }.count == 3)
         #expect(train.output.contains("wrote \(model)"))
 
         let lines = try String(contentsOfFile: folds, encoding: .utf8).split(separator: "\n")
@@ -71,7 +72,8 @@ import Testing
         #expect(train.status == 0, "stderr: \(train.error)")
         let evaluate = try run(["evaluate", "--model", model, "--data", incomplete.path])
         #expect(evaluate.status == 65)
-        #expect(evaluate.error.contains("feature 'hsa-mir-1' was used when the preprocessing was fitted but is missing"))
+        #expect(
+            evaluate.error.contains("feature 'hsa-mir-1' was used when the preprocessing was fitted but is missing"))
     }
 
     @Test("train without folds or out exits 64")

@@ -6,7 +6,10 @@ import Testing
 
 /// Clinical-only training on the real TCGA folder named by `FEDSURV_TCGA`.
 /// Unset: the suite is skipped. Set to a folder without the data: the test fails.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["FEDSURV_TCGA"] != nil, "FEDSURV_TCGA is not set; skipping training on real TCGA data"))
+@Suite(
+    .enabled(
+        if: ProcessInfo.processInfo.environment["FEDSURV_TCGA"] != nil,
+        "FEDSURV_TCGA is not set; skipping training on real TCGA data"))
 struct TrainingRealDataTests {
     @Test("clinical model beats 0.65 on real data")
     func clinicalConcordance() throws {

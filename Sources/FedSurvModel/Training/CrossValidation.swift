@@ -75,7 +75,9 @@ public struct CrossValidation {
         progress: (_ fold: Int, EpochProgress) -> Void = { _, _ in },
         onFold: (FoldResult) -> Void = { _ in }
     ) throws -> [FoldResult] {
-        guard folds >= 2 else { throw TrainingError.invalidOption(name: "folds", reason: "must be at least 2, got \(folds)") }
+        guard folds >= 2 else {
+            throw TrainingError.invalidOption(name: "folds", reason: "must be at least 2, got \(folds)")
+        }
         guard cohort.count >= 2 * folds else {
             throw TrainingError.tooFewPatients(purpose: "cohort", count: cohort.count, minimum: 2 * folds)
         }

@@ -25,7 +25,9 @@ public struct SurvivalEvaluation: Sendable, Equatable {
     ///
     /// - Throws: `TrainingError.noEvents` or `.tooFewPatients` when the
     ///   patients cannot be scored, and `SurvivalError` for non-finite outputs.
-    public static func evaluate(_ predictor: SurvivalPredictor, on dataset: SurvivalDataset) throws -> SurvivalEvaluation {
+    public static func evaluate(_ predictor: SurvivalPredictor, on dataset: SurvivalDataset) throws
+        -> SurvivalEvaluation
+    {
         guard dataset.count >= 2 else {
             throw TrainingError.tooFewPatients(purpose: "evaluation set", count: dataset.count, minimum: 2)
         }

@@ -57,7 +57,8 @@ public struct SurvivalPredictor {
     /// Converts model outputs (`n x outputSize`) to risk scores, as `riskScores(_:)` documents.
     ///
     /// - Throws: `SurvivalError` when an output is NaN or infinite.
-    static func riskScores(outputs: Matrix, head: SurvivalLossKind, discrete: DiscreteTimeSurvival?) throws -> [Double] {
+    static func riskScores(outputs: Matrix, head: SurvivalLossKind, discrete: DiscreteTimeSurvival?) throws -> [Double]
+    {
         let values = outputs.storage.map(Double.init)
         switch head {
         case .cox:

@@ -49,7 +49,9 @@ public struct TrainedModelFile {
         var state = predictor.model.stateTensors()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        func json<T: Encodable>(_ value: T) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
 
         state.metadata[Self.versionKey] = String(Self.version)
         state.metadata[Self.modalitiesKey] = modalities.map(\.rawValue).joined(separator: ",")
@@ -114,7 +116,8 @@ public struct TrainedModelFile {
             guard stored.eventTimes.count == stored.logCumulativeHazard.count else {
                 throw TrainingError.invalidModelFile(source: source, reason: "\(breslowKey) arrays differ in length")
             }
-            head = .cox(BreslowBaselineHazard(eventTimes: stored.eventTimes, logCumulativeHazard: stored.logCumulativeHazard))
+            head = .cox(
+                BreslowBaselineHazard(eventTimes: stored.eventTimes, logCumulativeHazard: stored.logCumulativeHazard))
         case .discrete:
             let breaks = try decode([Double].self, breaksKey)
             do {
@@ -130,7 +133,8 @@ public struct TrainedModelFile {
             throw TrainingError.invalidModelFile(source: source, reason: "\(lossKey) must be cox or discrete")
         }
         return TrainedModelFile(
-            predictor: SurvivalPredictor(model: model, head: head, statusHorizon: horizon), preprocessing: preprocessing)
+            predictor: SurvivalPredictor(model: model, head: head, statusHorizon: horizon), preprocessing: preprocessing
+        )
     }
 
     /// Preprocesses every patient of `cohort` with the saved preprocessing.

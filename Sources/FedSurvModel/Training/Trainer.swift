@@ -89,7 +89,8 @@ public struct Trainer {
         config.dropout = options.dropout
         try config.validate()
         let model = try BilayerAttentionModel(config: config, seed: options.seed)
-        let optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate, weightDecay: options.weightDecay)
+        let optimizer = Adam(
+            parameters: model.parameters, learningRate: options.learningRate, weightDecay: options.weightDecay)
         let trainingInput = ModelInput(dataset: training, config: config)
         let validationInput = ModelInput(dataset: validation, config: config)
         let cox = CoxPartialLikelihoodLoss(ties: .efron, logger: logger)
