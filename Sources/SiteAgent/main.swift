@@ -14,19 +14,24 @@ let usage = """
     \(csrUsage)
     \(trainUsage)
     \(evaluateUsage)
+    \(privateTrainUsage)
+    \(relevanceUsage)
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
     let command = words[0]
-    var arguments = try Arguments(Array(words.dropFirst()))
+    var arguments = try Arguments(Array(words.dropFirst()), flagNames: ["dp"])
     switch command {
     case "inspect": try InspectCommand.run(&arguments)
     case "partition": try PartitionCommand.run(&arguments)
     case "csr": try runCSRCommand(&arguments)
+    case "train" where words.contains("--dp"): try PrivateTrainCommand.run(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
     case "train": try TrainCommand.run(&arguments)
     case "evaluate": try EvaluateCommand.run(&arguments)
     case "bench-export": try BenchExportCommand.run(&arguments)
+    case "bench-private": try BenchPrivateCommand.run(&arguments)
+    case "relevance": try RelevanceCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
 }

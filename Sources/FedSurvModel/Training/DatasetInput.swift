@@ -27,6 +27,8 @@ extension ModelConfig {
     ///
     /// The data layer counts the unknown level in its cardinalities and the
     /// model does not (its embeddings add a row for code 0), hence the `- 1`.
+    /// A variable with no known level (a column absent from the data) keeps one
+    /// unused level, because the model requires every cardinality to be positive.
     public static func matching(
         _ dataset: SurvivalDataset, modalities: [ModelConfig.Modality],
         hiddenSizes: [ModelConfig.Modality: [Int]] = [:], normalization: Normalization = .batch,
@@ -45,7 +47,7 @@ extension ModelConfig {
             return ModelConfig.defaultEncoder(for: modality, inputSize: block.featureCount)
         }
         let config = ModelConfig(
-            modalities: modalities, clinicalCardinalities: dataset.categoricalCardinalities.map { $0 - 1 },
+            modalities: modalities, clinicalCardinalities: dataset.categoricalCardinalities.map { max(1, $0 - 1) },
             mrna: try encoder(.mrna), mirna: try encoder(.mirna), cnv: try encoder(.cnv),
             normalization: normalization, outputSize: outputSize)
         try config.validate()
