@@ -12,6 +12,8 @@ let usage = """
                              by tissue source site (default 5) and write one
                              folder of input files per hospital under --output.
     \(csrUsage)
+    \(trainUsage)
+    \(evaluateUsage)
     \(privateTrainUsage)
     \(relevanceUsage)
     """
@@ -25,6 +27,9 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     case "csr": try runCSRCommand(&arguments)
     case "train" where words.contains("--dp"): try PrivateTrainCommand.run(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
+    case "train": try TrainCommand.run(&arguments)
+    case "evaluate": try EvaluateCommand.run(&arguments)
+    case "bench-export": try BenchExportCommand.run(&arguments)
     case "bench-private": try BenchPrivateCommand.run(&arguments)
     case "relevance": try RelevanceCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
