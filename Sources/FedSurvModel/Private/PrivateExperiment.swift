@@ -61,19 +61,17 @@ public struct PrivateExperiment {
         public var parameterCount: Int
         public var trainingPatients: Int
         public var plan: PrivateTrainingPlan
-        /// The preprocessing fitted on the reference part, as JSON.
-        public var preprocessingJSON: String
-        /// The discrete-time interval breaks in days, fitted on the reference part.
-        public var breaks: [Double]
+        /// The preprocessing and interval breaks fitted on the reference part.
+        public var preprocessing: Preprocessing
+        public var survival: DiscreteTimeSurvival
+        /// The horizon of survival-status accuracy: the reference part's median observed time.
+        public var statusHorizon: Double
 
-        /// Returns the model's tensors with the preprocessing and breaks in the metadata,
-        /// so the file alone is enough to apply the model to another folder.
+        /// Returns the trained model file (weights, preprocessing, breaks), which
+        /// `site-agent evaluate` and `relevance` read like any trained model.
         public func modelFile(_ model: BilayerAttentionModel) throws -> SafeTensors {
-            var state = model.stateTensors()
-            state.metadata[GlobalModelMetadata.preprocessing] = preprocessingJSON
-            state.metadata[GlobalModelMetadata.discreteBreaks] = String(
-                decoding: try JSONEncoder().encode(breaks), as: UTF8.self)
-            return state
+            let predictor = SurvivalPredictor(model: model, head: .discrete(survival), statusHorizon: statusHorizon)
+            return try TrainedModelFile(predictor: predictor, preprocessing: preprocessing).stateTensors()
         }
     }
 
@@ -126,8 +124,7 @@ public struct PrivateExperiment {
         if !settings.isPrivate {
             return try runWithoutPrivacy(
                 model: model, config: config, survival: survival, trainData: trainData, testData: testData,
-                referenceData: referenceData, plan: plan,
-                preprocessingJSON: String(decoding: try preprocessing.jsonData(), as: UTF8.self))
+                referenceData: referenceData, plan: plan, preprocessing: preprocessing)
         }
 
         // 3) Fix the releases, check the cap, train.
@@ -175,8 +172,8 @@ public struct PrivateExperiment {
             Result(
                 releases: trainer.releases, epsilon: epsilon, pureEpsilon: pure, testConcordance: concordance,
                 testAccuracy: accuracy, parameterCount: model.parameterCount, trainingPatients: trainData.count,
-                plan: plan, preprocessingJSON: String(decoding: try preprocessing.jsonData(), as: UTF8.self),
-                breaks: survival.breaks),
+                plan: plan, preprocessing: preprocessing, survival: survival,
+                statusHorizon: try SurvivalMetrics.medianObservedTime(referenceData.time)),
             model
         )
     }
@@ -199,7 +196,7 @@ public struct PrivateExperiment {
     /// Minibatch Adam on the mean discrete-time loss, same epochs and batch size, no clipping or noise.
     func runWithoutPrivacy(
         model: BilayerAttentionModel, config: ModelConfig, survival: DiscreteTimeSurvival, trainData: SurvivalDataset,
-        testData: SurvivalDataset, referenceData: SurvivalDataset, plan: PrivateTrainingPlan, preprocessingJSON: String
+        testData: SurvivalDataset, referenceData: SurvivalDataset, plan: PrivateTrainingPlan, preprocessing: Preprocessing
     ) throws -> (result: Result, model: BilayerAttentionModel) {
         let input = ModelInput(dataset: trainData, config: config)
         let optimizer = Adam(parameters: model.parameters, learningRate: plan.learningRate)
@@ -219,7 +216,8 @@ public struct PrivateExperiment {
             Result(
                 releases: [], epsilon: .infinity, pureEpsilon: nil, testConcordance: concordance, testAccuracy: accuracy,
                 parameterCount: model.parameterCount, trainingPatients: trainData.count, plan: plan,
-                preprocessingJSON: preprocessingJSON, breaks: survival.breaks),
+                preprocessing: preprocessing, survival: survival,
+                statusHorizon: try SurvivalMetrics.medianObservedTime(referenceData.time)),
             model
         )
     }
