@@ -1,0 +1,51 @@
+import FedSurvData
+import FedSurvFederation
+import FedSurvModel
+import FedSurvNN
+import Foundation
+
+/// Harrell's C-index of a global model on a data folder the coordinator holds.
+///
+/// The folder is read once and transformed with the preprocessing stored in
+/// the model's metadata, the same one every site applies; the transformed
+/// data is cached while that preprocessing stays the same.
+final class GlobalModelEvaluator: @unchecked Sendable {
+    let dataFolder: String
+    private var cohort: Cohort?
+    private var cached: (preprocessing: String, dataset: SurvivalDataset)?
+
+    init(dataFolder: String) {
+        self.dataFolder = dataFolder
+    }
+
+    /// Computes the C-index of the model's risk (output column 0) on every patient of the folder.
+    ///
+    /// - Throws: `CoordinatorError.badRequest` for a model without preprocessing or with a
+    ///   multi-column output, or the data and model errors of loading.
+    func cIndex(of state: SafeTensors) throws -> Double {
+        guard let json = state.metadata[FederationMetadataKey.preprocessing] else {
+            throw CoordinatorError.badRequest(
+                "the global model has no \(FederationMetadataKey.preprocessing) metadata; create it with coordinator init-model")
+        }
+        let dataset: SurvivalDataset
+        if let cached, cached.preprocessing == json {
+            dataset = cached.dataset
+        } else {
+            let cohort = try self.cohort ?? Cohort.load(directory: dataFolder)
+            self.cohort = cohort
+            let preprocessing = try Preprocessing.load(jsonData: Data(json.utf8))
+            dataset = try preprocessing.apply(cohort: cohort, rows: Array(0..<cohort.count))
+            cached = (json, dataset)
+        }
+
+        let model = try BilayerAttentionModel.load(state, source: "global model")
+        // NOTE: a discrete-time model (output_size > 1) needs a risk summary such as the
+        // expected survival time; only the Cox risk of one output column is evaluated here.
+        guard model.config.outputSize == 1 else {
+            throw CoordinatorError.badRequest("evaluation supports output_size 1 (a Cox risk) only")
+        }
+        let output = model.predict(ModelInput(dataset: dataset, config: model.config))
+        let risks = output.storage.map(Double.init)
+        return try SurvivalMetrics.harrellConcordance(risks: risks, times: dataset.time, events: dataset.event).index
+    }
+}
