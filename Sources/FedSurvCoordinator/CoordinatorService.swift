@@ -199,7 +199,7 @@ public final class CoordinatorService: @unchecked Sendable {
             {
                 RoundAssignment(
                     status: status, round: machine.progress?.round, selected: selected, submitted: submitted,
-                    deadline: machine.progress?.deadline, settings: settings, epsilonCost: epsilonCost,
+                    deadline: machine.progress.map { timestamp($0.deadline) }, settings: settings, epsilonCost: epsilonCost,
                     delta: config.privacy.delta, sampleCounts: config.aggregation.sampleCounts.wireName,
                     message: message)
             }

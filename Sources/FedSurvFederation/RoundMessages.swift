@@ -75,7 +75,8 @@ public struct RoundAssignment: Codable, Sendable, Equatable {
     public var selected: Bool
     /// Whether the coordinator already holds this site's update for the round.
     public var submitted: Bool
-    public var deadline: Date?
+    /// The round's deadline, ISO 8601 in UTC.
+    public var deadline: String?
     public var settings: TrainingSettings
     /// Epsilon at `delta` of one release under `settings`, as the coordinator's accountant derives it.
     public var epsilonCost: Double
@@ -93,7 +94,7 @@ public struct RoundAssignment: Codable, Sendable, Equatable {
     }
 
     public init(
-        status: Status, round: Int?, selected: Bool, submitted: Bool, deadline: Date?, settings: TrainingSettings,
+        status: Status, round: Int?, selected: Bool, submitted: Bool, deadline: String?, settings: TrainingSettings,
         epsilonCost: Double, delta: Double, sampleCounts: String, message: String?
     ) {
         self.status = status

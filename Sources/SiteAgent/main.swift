@@ -12,6 +12,7 @@ let usage = """
                              by tissue source site (default 5) and write one
                              folder of input files per hospital under --output.
     \(csrUsage)
+    \(joinUsage)
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
@@ -21,6 +22,7 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     case "inspect": try InspectCommand.run(&arguments)
     case "partition": try PartitionCommand.run(&arguments)
     case "csr": try runCSRCommand(&arguments)
+    case "join": try runJoinCommand(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
