@@ -237,6 +237,11 @@ public final class CoordinatorService: @unchecked Sendable {
         }
     }
 
+    /// The global model that round `round` produced, or the initial model for round 0; nil when absent.
+    public func globalModel(producedBy round: Int) throws -> [UInt8]? {
+        try lock.withLock { try store.model(round: round) }
+    }
+
     /// `POST /v1/rounds/{n}/decline`: the site will not submit this round, for example at its own epsilon cap.
     public func decline(site: String, round: Int, now: Date = Date()) throws {
         try lock.withLock {
