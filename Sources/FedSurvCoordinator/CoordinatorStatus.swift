@@ -38,6 +38,8 @@ public struct CoordinatorStatus: Codable, Sendable {
 
     public var currentRound: Int?
     public var phase: String
+    /// The current round's deadline, ISO 8601 in UTC, while the service runs it.
+    public var deadline: String?
     public var finished: String?
     public var delta: Double
     public var epsilonCostPerRound: Double
@@ -45,7 +47,7 @@ public struct CoordinatorStatus: Codable, Sendable {
     public var sites: [Site]
 
     enum CodingKeys: String, CodingKey {
-        case phase, finished, delta, rounds, sites
+        case phase, finished, delta, rounds, sites, deadline
         case currentRound = "current_round"
         case epsilonCostPerRound = "epsilon_cost_per_round"
     }
@@ -106,7 +108,8 @@ extension CoordinatorService {
             let stored = machine.progress == nil ? try store.latestRecord()?.record : nil
             return CoordinatorStatus(
                 currentRound: machine.progress?.round ?? stored?.round,
-                phase: stored?.phase.rawValue ?? machine.phase.rawValue, finished: finishedReason,
+                phase: stored?.phase.rawValue ?? machine.phase.rawValue,
+                deadline: machine.progress.map { timestamp($0.deadline) }, finished: finishedReason,
                 delta: config.privacy.delta, epsilonCostPerRound: epsilonCost, rounds: rounds, sites: sites)
         }
     }
