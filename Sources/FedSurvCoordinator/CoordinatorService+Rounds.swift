@@ -29,7 +29,7 @@ extension CoordinatorService {
             let sha256 = SHA256.hex(body)
 
             // 1) Idempotent resubmission, whatever round is current now.
-            if let stored = try store.updates(round: round).first(where: { $0.site == site }) {
+            if let stored = try store.storedHash(round: round, site: site) {
                 guard stored.sha256 == sha256 else {
                     throw reject(
                         site, round, .conflict(

@@ -126,6 +126,15 @@ final class CoordinatorStore {
             ])
     }
 
+    /// The hash and epsilon of `site`'s stored update in `round`, without its body.
+    func storedHash(round: Int, site: String) throws -> (sha256: String, epsilon: Double)? {
+        let rows = try database.query(
+            "SELECT update_sha256, epsilon FROM updates WHERE round = ? AND site = ?",
+            [.integer(Int64(round)), .text(site)])
+        guard let row = rows.first else { return nil }
+        return (row[0].string ?? "", row[1].double ?? .nan)
+    }
+
     func updates(round: Int) throws -> [StoredUpdate] {
         try database.query(
             """

@@ -36,6 +36,39 @@ struct FederationRoundTests {
         }
     }
 
+    @Test("FedAdam state survives a restart")
+    func fedAdamStateSurvivesRestart() throws {
+        let values: [String: Float] = ["site-a": 0.1, "site-b": -0.2, "site-c": 0.4]
+
+        // Two rounds without a restart.
+        let straight = try FederationHarness(count: 2, strategy: "fedadam")
+        try straight.startCoordinator()
+        let straightAgents = try values.keys.sorted().map {
+            try straight.agent($0, trainer: ConstantDeltaTrainer(value: values[$0]!))
+        }
+        _ = try straight.runUntilFinished(straightAgents)
+        let expected = try SafeTensors(data: Data(try #require(try straight.service.globalModel(producedBy: 2))))
+
+        // The same two rounds with a restart after round 1.
+        let restarted = try FederationHarness(count: 2, strategy: "fedadam")
+        try restarted.startCoordinator()
+        let agents = try values.keys.sorted().map {
+            try restarted.agent($0, trainer: ConstantDeltaTrainer(value: values[$0]!))
+        }
+        for agent in agents {
+            #expect(try agent.step() == .submitted(round: 1, duplicate: false))
+        }
+        restarted.stopCoordinator()
+        try restarted.startCoordinator()
+        _ = try restarted.runUntilFinished(agents)
+        let actual = try SafeTensors(data: Data(try #require(try restarted.service.globalModel(producedBy: 2))))
+
+        // The moments of round 1 are restored, so round 2 takes the same server step: equal bit for bit.
+        #expect(actual.tensors == expected.tensors)
+        let round1 = try SafeTensors(data: Data(try #require(try restarted.service.globalModel(producedBy: 1))))
+        #expect(actual.tensors != round1.tensors)
+    }
+
     @Test("site and coordinator ledgers agree")
     func ledgersAgree() throws {
         let harness = try FederationHarness(count: 2)
