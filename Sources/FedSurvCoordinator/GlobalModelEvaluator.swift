@@ -14,8 +14,10 @@ final class GlobalModelEvaluator: @unchecked Sendable {
     private var cohort: Cohort?
     private var cached: (preprocessing: String, dataset: SurvivalDataset)?
 
-    init(dataFolder: String) {
+    /// Creates an evaluator that reads `dataFolder` at the first evaluation, unless `cohort` is already loaded from it.
+    init(dataFolder: String, cohort: Cohort? = nil) {
         self.dataFolder = dataFolder
+        self.cohort = cohort
     }
 
     /// Computes the C-index of the model's risk (output column 0) on every patient of the folder.

@@ -25,8 +25,13 @@ public enum InitialModel {
     /// - Throws: `DataError` for unreadable reference files, `ModelError` for an invalid model configuration.
     @discardableResult
     public static func write(config: CoordinatorConfig, referenceData: String) throws -> Summary {
-        // 1) Preprocessing fitted on the reference folder.
-        let cohort = try Cohort.load(directory: referenceData)
+        try write(config: config, reference: try Cohort.load(directory: referenceData))
+    }
+
+    /// Fits the preprocessing on every patient of the loaded reference cohort, builds the model and writes it.
+    @discardableResult
+    public static func write(config: CoordinatorConfig, reference cohort: Cohort) throws -> Summary {
+        // 1) Preprocessing fitted on the reference cohort.
         let rows = Array(0..<cohort.count)
         let preprocessing = try Preprocessing.fit(cohort: cohort, trainingRows: rows)
         let dataset = try preprocessing.apply(cohort: cohort, rows: rows)
