@@ -102,7 +102,11 @@ final class FederationHarness {
     let pki: FederationPKI
     let folder: String
     var config: CoordinatorConfig
+    /// The TOML text `config` was parsed from, with `port = 0`.
+    let configText: String
     var server: CoordinatorServer?
+    /// The port of a coordinator running in another process; nil while `server` is used.
+    var externalPort: Int?
     private var agents: [String: SiteAgent] = [:]
 
     init(
@@ -116,6 +120,7 @@ final class FederationHarness {
         let text = """
             [server]
             host = "127.0.0.1"
+            port = 0
             certificate = "\(server.certificate)"
             key = "\(server.key)"
             ca = "\(pki.caPath)"
@@ -149,6 +154,7 @@ final class FederationHarness {
             [state]
             database = "coordinator.sqlite"
             """
+        configText = text
         config = try CoordinatorConfig.parse(text: text, file: "coordinator.toml", folder: folder)
     }
 
@@ -171,11 +177,13 @@ final class FederationHarness {
 
     var service: CoordinatorService { server!.service }
 
+    var port: Int { externalPort ?? server!.port }
+
     func siteConfig(_ site: String, credential: String? = nil, cap: Double = 10) -> SiteConfig {
         let credential = pki.credentials[credential ?? site]!
         return SiteConfig(
             name: site, dataFolder: folder + "/data-\(site)", stateFolder: folder + "/state-\(site)",
-            coordinatorURL: "https://127.0.0.1:\(server!.port)", caPath: pki.caPath,
+            coordinatorURL: "https://127.0.0.1:\(port)", caPath: pki.caPath,
             certificatePath: credential.certificate, keyPath: credential.key, proxy: "direct", pollSeconds: 0.05,
             retries: 2, retryBaseSeconds: 0.01, requestTimeoutSeconds: 10, epsilonCap: cap)
     }
@@ -197,7 +205,7 @@ final class FederationHarness {
         let credential = pki.credentials[label]!
         return try HTTPSClient(
             configuration: .init(
-                baseURL: "https://127.0.0.1:\(server!.port)", caPath: pki.caPath,
+                baseURL: "https://127.0.0.1:\(port)", caPath: pki.caPath,
                 certificatePath: credential.certificate, privateKeyPath: credential.key, totalTimeout: 10,
                 proxy: .direct, logger: Logger(label: "test.client", level: .error)))
     }
