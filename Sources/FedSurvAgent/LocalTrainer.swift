@@ -20,10 +20,10 @@ public struct LocalUpdate: Sendable {
 
 /// Local differentially private training, as the site agent drives it.
 ///
-/// The agent calls `plan` first and refuses the round when the planned
-/// release would take the site's local ledger past its own cap, so `plan`
-/// must describe the release `train` makes (same groups, sampling rate and
-/// steps) without touching the data's noise. After `train`, the agent
+/// The agent calls `plan` first and declines the round when the planned
+/// release would take the site's local ledger past its own cap. So `plan`
+/// must describe the release that `train` makes (same groups, sampling rate
+/// and steps), and it must do so before any noise is drawn. After `train`, the agent
 /// appends the returned record to the local ledger with the site's cap, so a
 /// `train` that releases more than planned is still refused before upload.
 public protocol LocalTrainer {

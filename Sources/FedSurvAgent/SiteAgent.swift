@@ -10,8 +10,8 @@ import Foundation
 /// One `step()` is one poll:
 /// 1) fetch the round; stop when the run is finished;
 /// 2) resend an update that was charged but not yet confirmed (after a restart or a lost reply);
-/// 3) when selected, plan the release and refuse it when the local ledger's
-///    composed epsilon would pass the site's own cap, whatever the coordinator asks;
+/// 3) when selected, plan the release and decline the round when the local
+///    ledger's composed epsilon would pass the site's own cap, whatever the coordinator requests;
 /// 4) download the global model and train;
 /// 5) write the update to the state folder, append it to the local ledger
 ///    (release ID `<site>/round-<n>`, with the cap), then upload it with retries.
@@ -188,7 +188,7 @@ public final class SiteAgent {
 
     private func decline(round: Int, projected: Double) throws -> StepOutcome {
         logger.warning(
-            "round refused: the release would exceed the site's epsilon cap",
+            "round declined: the release would exceed the site's epsilon cap",
             ["round": round, "dp.epsilon_projected": projected, "dp.epsilon_cap": config.epsilonCap])
         declinedRounds.insert(round)
         try client.decline(round: round)

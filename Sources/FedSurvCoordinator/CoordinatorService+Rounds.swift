@@ -3,7 +3,7 @@ import FedSurvLedger
 import FedSurvNN
 import Foundation
 
-/// What the actions of one request decided about that request.
+/// The decision that the actions of one request made about that request.
 struct RequestOutcome {
     var rejection: String?
     var duplicate = false
@@ -15,12 +15,12 @@ extension CoordinatorService {
 
     /// `POST /v1/rounds/{n}/update`: validates, re-derives epsilon, checks the cap and feeds the state machine.
     ///
-    /// Steps: (1) the same body already stored for this site and round is
-    /// acknowledged without any charge; (2) the body must be safetensors with
-    /// the release record and sample count in its metadata; (3) the tensors
-    /// must match the round's base model and pass `UpdateValidator`; (4)
-    /// epsilon is re-derived from the record and the site's composed total
-    /// must stay within its cap; (5) the state machine decides.
+    /// Steps:
+    /// 1) The same body already stored for this site and round is acknowledged without any charge.
+    /// 2) The body must be safetensors with the release record and sample count in its metadata.
+    /// 3) The tensors must match the round's base model and pass `UpdateValidator`.
+    /// 4) Epsilon is re-derived from the record, and the site's composed total must stay within its cap.
+    /// 5) The state machine accepts, acknowledges or rejects the update.
     ///
     /// - Throws: `CoordinatorError` with the HTTP status of the rejection.
     public func submitUpdate(site: String, round: Int, body: [UInt8], now: Date = Date()) throws -> UpdateReceipt {

@@ -37,7 +37,7 @@ public final class CoordinatorService: @unchecked Sendable {
     let referenceRecord: ReleaseRecord
     let referenceParameters: String
     public let epsilonCost: Double
-    /// Why no further round will open, once the run is over.
+    /// The reason no further round will open, set when the run is over.
     var finishedReason: String?
     /// The aggregated model waiting for its commit.
     var pending: PendingModel?

@@ -7,7 +7,7 @@ import Foundation
 /// Harrell's C-index of a global model on a data folder the coordinator holds.
 ///
 /// The folder is read once and transformed with the preprocessing stored in
-/// the model's metadata, the same one every site applies; the transformed
+/// the model's metadata, which is the one every site applies. The transformed
 /// data is cached while that preprocessing stays the same.
 final class GlobalModelEvaluator: @unchecked Sendable {
     let dataFolder: String

@@ -4,7 +4,7 @@ import Foundation
 // site agents (API version 1). Both ends import this file, so a field renamed
 // here changes both sides at once.
 
-/// How a site trains and noises its update in one round, as the coordinator announces it.
+/// The training and noise settings of one round, as the coordinator announces them.
 ///
 /// One release is `localSteps` noisy steps, each on a Poisson sample of rate
 /// `samplingRate`. Gradients are clipped to `clip` per example (L1 norm for
@@ -61,7 +61,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     }
 }
 
-/// The reply to `GET /v1/round`: the current round as one site sees it.
+/// The reply to `GET /v1/round`: the current round from the calling site's point of view.
 public struct RoundAssignment: Codable, Sendable, Equatable {
     /// `open` while the round collects updates, `closed` between rounds, `finished` when no round will follow.
     public enum Status: String, Codable, Sendable {
@@ -73,7 +73,7 @@ public struct RoundAssignment: Codable, Sendable, Equatable {
     public var round: Int?
     /// Whether the calling site is selected for the current round and has not submitted or dropped out.
     public var selected: Bool
-    /// Whether the coordinator already holds this site's update for the round.
+    /// Whether the coordinator has already stored this site's update for the round.
     public var submitted: Bool
     /// The round's deadline, ISO 8601 in UTC.
     public var deadline: String?
@@ -84,7 +84,7 @@ public struct RoundAssignment: Codable, Sendable, Equatable {
     public var delta: Double
     /// `equal` or `rounded:<g>`; see `SampleCountPolicy`.
     public var sampleCounts: String
-    /// Why the site is not selected, or why the run finished.
+    /// The reason the site is not selected, or the reason the run finished.
     public var message: String?
 
     enum CodingKeys: String, CodingKey {

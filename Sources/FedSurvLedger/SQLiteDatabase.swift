@@ -125,8 +125,8 @@ public final class SQLiteDatabase {
     /// both read the same chain head and then append after it. Inside a
     /// transaction that is already open on this connection, `body` runs in a
     /// savepoint instead, so its writes commit or roll back with the outer
-    /// transaction (the coordinator appends ledger entries this way, in the
-    /// transaction that commits a round).
+    /// transaction. The coordinator appends its ledger entries this way, in
+    /// the transaction that commits a round.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         if isInTransaction {
             return try savepoint(body)
