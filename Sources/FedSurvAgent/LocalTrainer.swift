@@ -25,7 +25,9 @@ public struct LocalUpdate: Sendable {
 /// must describe the release that `train` makes (same groups, sampling rate
 /// and steps), and it must do so before any noise is drawn. After `train`, the agent
 /// appends the returned record to the local ledger with the site's cap, so a
-/// `train` that releases more than planned is still refused before upload.
+/// `train` that releases more than planned is still rejected before upload.
+/// The coordinator rejects an update whose re-derived epsilon is above the
+/// round's `epsilonCost`, so a trainer must stay within the announced settings.
 public protocol LocalTrainer {
     /// The release this round would make, computed before any noise is drawn (for the cap check).
     func plan(round: RoundAssignment) throws -> ReleaseRecord

@@ -85,7 +85,12 @@ public final class CoordinatorService: @unchecked Sendable {
         }
     }
 
-    /// The release record of one round under `settings`: all parameters in one group.
+    /// Builds the release record of one round under `settings`, with all parameters in one group.
+    ///
+    /// NOTE: a trainer that splits a Laplace step budget over relevance groups
+    /// composes those groups, and its epsilon is expected not to exceed this
+    /// single group's. An update whose re-derived epsilon does exceed the
+    /// round's cost is rejected (HTTP 409), so the gap shows as a rejection, never as an overspend.
     public static func referenceRecord(_ settings: TrainingSettings) -> ReleaseRecord {
         let parameters: MechanismParameters =
             settings.mechanism == "laplace"
