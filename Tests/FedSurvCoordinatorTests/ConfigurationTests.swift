@@ -14,6 +14,10 @@ struct ConfigurationTests {
         let config = try CoordinatorConfig.load(path: Self.repositoryRoot + "/coordinator.toml")
         #expect(config.rounds.sites == ["site-a", "site-b", "site-c"])
         #expect(config.privacy.settings.mechanism == "gaussian")
+        #expect(config.privacy.cap(of: "site-c") == 5.0)
+        #expect(config.privacy.cap(of: "site-a") == 8.0)
+        #expect(config.model.hiddenSizes["cnv"] == [512, 256])
+        #expect(config.server.maxBodyBytes == 64 << 20)
     }
 
     @Test("example site.toml files load", arguments: ["site-a", "site-b", "site-c"])
