@@ -50,7 +50,9 @@ let package = Package(
         // Matrices on OpenBLAS, layers with hand-written backward passes, Adam.
         .target(name: "FedSurvNN", dependencies: ["FedSurvCore", "CBLAS"]),
         // The bilayer attention model, survival losses, metrics, training, model files.
-        .target(name: "FedSurvModel", dependencies: ["FedSurvCore", "FedSurvData", "FedSurvNN"]),
+        .target(
+            name: "FedSurvModel",
+            dependencies: ["FedSurvCore", "FedSurvData", "FedSurvNN", "FedSurvPrivacy", "FedSurvLedger"]),
         // Noise samplers, clipping, privacy accounting.
         .target(name: "FedSurvPrivacy", dependencies: ["FedSurvCore", "COpenSSL"]),
         // Append-only privacy-budget ledgers in SQLite, chained by SHA-256.
@@ -97,7 +99,8 @@ let package = Package(
                 "FedSurvCoordinator",
             ]),
         .executableTarget(
-            name: "PrivacyAudit", dependencies: ["FedSurvCore", "FedSurvPrivacy", "FedSurvLedger", "FedSurvAudit"]),
+            name: "PrivacyAudit",
+            dependencies: ["FedSurvCore", "FedSurvPrivacy", "FedSurvLedger", "FedSurvAudit", "FedSurvConfig"]),
 
         // MARK: - Tests
 

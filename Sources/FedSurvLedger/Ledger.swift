@@ -7,6 +7,7 @@ public enum LedgerError: Error, CustomStringConvertible {
     case invalidDelta(Double)
     case deltaMismatch(path: String, ledgerDelta: Double, requested: Double)
     case accountant(message: String)
+    case siteRequired(path: String, sites: [String])
 
     public var description: String {
         switch self {
@@ -25,6 +26,9 @@ public enum LedgerError: Error, CustomStringConvertible {
                 + "one ledger uses one delta so that its totals compose"
         case let .accountant(message):
             return "the accountant could not derive epsilon: \(message)"
+        case let .siteRequired(path, sites):
+            return "ledger \(path) holds entries of \(sites.count) sites (\(sites.joined(separator: ", "))), "
+                + "and its totals are kept per site; name the site whose total is needed"
         }
     }
 }
@@ -39,6 +43,13 @@ private func format(_ value: Double) -> String {
 /// `UPDATE` and `DELETE` on the entries table. The triggers stop mistakes
 /// made through this API or the `sqlite3` shell. They do not stop someone who
 /// drops them, so `verifyLedger` recomputes every hash and every epsilon.
+///
+/// One file may hold entries of several sites, as the coordinator's does.
+/// Sequence numbers and the hash chain run over the whole file, but running
+/// totals and caps are per site: an entry's totals compose only the entries
+/// of its own site, because each site's patients are a different data set
+/// and a site's epsilon says nothing about another's. A site's own ledger
+/// holds one site, so there the totals run over the whole file.
 public final class Ledger {
     public let database: SQLiteDatabase
     public let accountant: any LedgerAccountant
@@ -141,9 +152,19 @@ public final class Ledger {
         return rows.map(Self.entry(from:))
     }
 
-    /// Returns the epsilon at `delta` spent so far by all entries, or 0 for an empty ledger.
-    public func totalEpsilon() throws -> Double {
-        try entries().last?.totalEpsilon ?? 0
+    /// Returns the epsilon at `delta` spent so far by `site`, or 0 when it has no entries.
+    ///
+    /// With `site` nil the ledger must hold at most one site, as a site's own ledger does.
+    ///
+    /// - Throws: `LedgerError.siteRequired` when `site` is nil and the ledger holds several sites.
+    public func totalEpsilon(site: String? = nil) throws -> Double {
+        try siteEntries(site).last?.totalEpsilon ?? 0
+    }
+
+    /// Returns the distinct sites that have entries, in order of their first entry.
+    public func sites() throws -> [String] {
+        try database.query("SELECT site FROM ledger_entries GROUP BY site ORDER BY MIN(sequence)")
+            .compactMap { $0.first?.string }
     }
 
     // MARK: - Appending
@@ -152,9 +173,10 @@ public final class Ledger {
     ///
     /// Steps: (1) return the stored entry when `releaseID` is already recorded
     /// with the same update hash, so a retried upload is never charged twice;
-    /// (2) derive the release's epsilon and the new composed total from the
-    /// parameters; (3) reject the release when the total would pass `cap`;
-    /// (4) chain and insert the entry.
+    /// (2) derive the release's epsilon and the new composed total of `site`'s
+    /// entries from the parameters; (3) reject the release when that total
+    /// would pass `cap`, which is the site's cap; (4) chain the entry after the
+    /// last entry of the file, whatever its site, and insert it.
     ///
     /// - Throws: `LedgerError.capExceeded` with the amount left, `.conflictingRelease`, or an SQLite error.
     @discardableResult
@@ -176,15 +198,16 @@ public final class Ledger {
                 return try entries().first { $0.sequence == sequence }!
             }
 
-            // 2) Re-derive epsilon from the parameters.
+            // 2) Re-derive epsilon from the parameters; totals compose this site's entries only.
             let previous = try entries()
+            let sitePrevious = previous.filter { $0.site == site }
             let release = try derive { try accountant.epsilon(mechanism: mechanism, parameters: parameters, delta: delta) }
-            let history = previous.map { (mechanism: $0.mechanism, parameters: $0.parameters) }
+            let history = sitePrevious.map { (mechanism: $0.mechanism, parameters: $0.parameters) }
                 + [(mechanism: mechanism, parameters: parameters)]
             let total = try derive { try accountant.totalEpsilon(of: history, delta: delta) }
             let totalPure: Double? =
-                if let pure = release.pure, previous.allSatisfy({ $0.epsilonPure != nil }) {
-                    (previous.last?.totalEpsilonPure ?? 0) + pure
+                if let pure = release.pure, sitePrevious.allSatisfy({ $0.epsilonPure != nil }) {
+                    (sitePrevious.last?.totalEpsilonPure ?? 0) + pure
                 } else {
                     nil
                 }
@@ -192,7 +215,7 @@ public final class Ledger {
             // 3) Cap.
             if let cap, total > cap {
                 throw LedgerError.capExceeded(
-                    site: site, cap: cap, spent: previous.last?.totalEpsilon ?? 0, requested: total)
+                    site: site, cap: cap, spent: sitePrevious.last?.totalEpsilon ?? 0, requested: total)
             }
 
             // 4) Chain and insert.
@@ -208,15 +231,27 @@ public final class Ledger {
         }
     }
 
-    /// Returns the epsilon a release would bring the total to, without recording anything.
-    public func projectedTotal(mechanism: String, parameters: String) throws -> Double {
-        let history = try entries().map { (mechanism: $0.mechanism, parameters: $0.parameters) }
+    /// Returns the epsilon a release would bring `site`'s total to, without recording anything.
+    ///
+    /// With `site` nil the ledger must hold at most one site, as a site's own ledger does.
+    ///
+    /// - Throws: `LedgerError.siteRequired` when `site` is nil and the ledger holds several sites.
+    public func projectedTotal(site: String? = nil, mechanism: String, parameters: String) throws -> Double {
+        let history = try siteEntries(site).map { (mechanism: $0.mechanism, parameters: $0.parameters) }
         return try derive {
             try accountant.totalEpsilon(of: history + [(mechanism: mechanism, parameters: parameters)], delta: delta)
         }
     }
 
     // MARK: - Private
+
+    /// Returns the entries of `site`, or of the only site when `site` is nil.
+    private func siteEntries(_ site: String?) throws -> [LedgerEntry] {
+        if let site { return try entries(site: site) }
+        let sites = try sites()
+        guard sites.count <= 1 else { throw LedgerError.siteRequired(path: database.path, sites: sites) }
+        return try entries()
+    }
 
     private func derive<T>(_ body: () throws -> T) throws -> T {
         do {

@@ -23,9 +23,9 @@ public struct LedgerEntry: Equatable, Sendable, Codable {
     /// Epsilon of this release alone at `delta`, from privacy-loss-distribution accounting.
     public var epsilon: Double
     public var delta: Double
-    /// Sum of `epsilonPure` over entries 1...sequence, or nil once any entry has none.
+    /// Sum of `epsilonPure` over this site's entries 1...sequence, or nil once any of them has none.
     public var totalEpsilonPure: Double?
-    /// Epsilon at `delta` of entries 1...sequence composed together.
+    /// Epsilon at `delta` of this site's entries 1...sequence composed together.
     public var totalEpsilon: Double
     /// SHA-256 of the released update's bytes, hexadecimal.
     public var updateSHA256: String

@@ -29,15 +29,19 @@ public enum LedgerViolation: Equatable, Sendable, CustomStringConvertible {
 /// Checks a chain of entries: sequence, links, hashes, and every epsilon re-derived.
 ///
 /// Returns nil when every entry passes, else the first violation in chain
-/// order. Re-derived values must match the recorded ones to a relative
+/// order. Running totals are re-derived per site, over the entries with the
+/// same `site` up to and including each entry, as `Ledger.append` records
+/// them. Re-derived values must match the recorded ones to a relative
 /// tolerance of 1e-9, which allows for the last bits of floating-point
 /// summation but not for any edit a person would make.
+///
+/// `entries` must be the whole file in chain order (`Ledger.entries()` with
+/// no site), because the chain links entries of all sites.
 public func verifyLedger(
     _ entries: [LedgerEntry], delta: Double, accountant: any LedgerAccountant
 ) -> LedgerViolation? {
     var previousHash = LedgerEntry.genesisHash
-    var history: [(mechanism: String, parameters: String)] = []
-    var pureTotal: Double? = 0
+    var sites: [String: SiteRunningTotal] = [:]
 
     for (offset, entry) in entries.enumerated() {
         let sequence = entry.sequence
@@ -46,22 +50,24 @@ public func verifyLedger(
         guard entry.computedHash == entry.entryHash else { return .hashMismatch(sequence: sequence) }
         guard entry.delta == delta else { return .deltaMismatch(sequence: sequence, recorded: entry.delta, ledger: delta) }
 
-        history.append((mechanism: entry.mechanism, parameters: entry.parameters))
+        var site = sites[entry.site] ?? SiteRunningTotal()
+        site.history.append((mechanism: entry.mechanism, parameters: entry.parameters))
         let release: ReleaseEpsilon
         let total: Double
         do {
             release = try accountant.epsilon(mechanism: entry.mechanism, parameters: entry.parameters, delta: delta)
-            total = try accountant.totalEpsilon(of: history, delta: delta)
+            total = try accountant.totalEpsilon(of: site.history, delta: delta)
         } catch {
             return .underivable(sequence: sequence, message: "\(error)")
         }
-        pureTotal = pureTotal.flatMap { sum in release.pure.map { sum + $0 } }
+        site.pureTotal = site.pureTotal.flatMap { sum in release.pure.map { sum + $0 } }
+        sites[entry.site] = site
 
         let checks: [(String, Double?, Double?)] = [
             ("epsilon", entry.epsilon, release.epsilon),
             ("pure epsilon", entry.epsilonPure, release.pure),
             ("total epsilon", entry.totalEpsilon, total),
-            ("total pure epsilon", entry.totalEpsilonPure, pureTotal),
+            ("total pure epsilon", entry.totalEpsilonPure, site.pureTotal),
         ]
         for (field, recorded, derived) in checks where !agree(recorded, derived) {
             return .epsilonMismatch(sequence: sequence, field: field, recorded: recorded, derived: derived)
@@ -69,6 +75,13 @@ public func verifyLedger(
         previousHash = entry.entryHash
     }
     return nil
+}
+
+/// The releases of one site so far, as `verifyLedger` walks the chain.
+private struct SiteRunningTotal {
+    var history: [(mechanism: String, parameters: String)] = []
+    /// Sum of pure epsilons, or nil once one of the site's entries has none.
+    var pureTotal: Double? = 0
 }
 
 private func agree(_ recorded: Double?, _ derived: Double?) -> Bool {

@@ -23,6 +23,29 @@ public struct ReleaseRecord: Codable, Sendable, Equatable {
             case granularityExponent = "granularity_exponent"
         }
 
+        /// Decodes a group; `kind` may be left out when exactly one of `epsilon` and
+        /// `noise_multiplier` is given, and `granularity_exponent` defaults to 0
+        /// because accounting does not depend on the grid.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            clip = try container.decode(Double.self, forKey: .clip)
+            epsilon = try container.decodeIfPresent(Double.self, forKey: .epsilon)
+            noiseMultiplier = try container.decodeIfPresent(Double.self, forKey: .noiseMultiplier)
+            granularityExponent = try container.decodeIfPresent(Int.self, forKey: .granularityExponent) ?? 0
+            if let kind = try container.decodeIfPresent(MechanismKind.self, forKey: .kind) {
+                self.kind = kind
+            } else if epsilon != nil, noiseMultiplier == nil {
+                kind = .laplace
+            } else if noiseMultiplier != nil, epsilon == nil {
+                kind = .gaussian
+            } else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .kind, in: container,
+                    debugDescription: "group \(name) needs a kind, or exactly one of epsilon and noise_multiplier")
+            }
+        }
+
         public init(name: String, parameters: MechanismParameters) {
             self.name = name
             self.kind = parameters.kind

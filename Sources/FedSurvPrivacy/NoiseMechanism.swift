@@ -1,3 +1,4 @@
+import Foundation
 /// How a group's summed gradient reached the grid, which decides its sensitivity.
 public enum GridRounding: Sendable, Hashable {
     /// The real-valued sum was rounded to the nearest grid point.
@@ -130,10 +131,43 @@ public enum NoiseMechanism {
         return try addNoise(noise, to: snappedSumUnits, using: &generator)
     }
 
+    /// Releases a real-valued clipped sum as `release(sum:parameters:using:)` does,
+    /// drawing the noise on `generators.count` threads, one generator per
+    /// contiguous chunk of coordinates.
+    ///
+    /// The calibration uses the whole vector's dimension, so the result has the
+    /// same distribution as the single-threaded release; only the generator
+    /// that draws each coordinate differs.
+    public static func release(
+        sum: [Double], parameters: MechanismParameters, generators: inout [SecureRandomSource]
+    ) throws(PrivacyError) -> [Double] {
+        precondition(!generators.isEmpty, "release needs at least one generator")
+        let noise = try calibrate(parameters, dimension: sum.count, rounding: .sumRoundedToNearest)
+        let units = try noise.grid.roundToNearest(sum)
+        let chunkCount = generators.count
+        let chunkSize = (units.count + chunkCount - 1) / max(1, chunkCount)
+        let results = ChunkResults(sources: generators)
+        let unitCount = units.count
+        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            let count = max(0, min(unitCount, (chunk + 1) * chunkSize) - chunk * chunkSize)
+            var generator = results.source(chunk)
+            let values = noiseUnits(noise, count: count, using: &generator)
+            results.store(chunk, draws: values, source: generator)
+        }
+        generators = results.sources
+        return try combine(noise, units: units, draws: results.draws.flatMap { $0 })
+    }
+
     private static func addNoise(
         _ noise: CalibratedNoise, to units: [Int64], using generator: inout some NoiseRandomSource
     ) throws(PrivacyError) -> [Double] {
         let draws = noiseUnits(noise, count: units.count, using: &generator)
+        return try combine(noise, units: units, draws: draws)
+    }
+
+    private static func combine(_ noise: CalibratedNoise, units: [Int64], draws: [Int64]) throws(PrivacyError)
+        -> [Double]
+    {
         var noised = [Int64]()
         noised.reserveCapacity(units.count)
         for index in units.indices {
@@ -144,5 +178,30 @@ public enum NoiseMechanism {
             noised.append(value)
         }
         return noise.grid.values(noised)
+    }
+}
+
+/// Per-chunk noise draws and generator states, written by concurrent workers under a lock.
+private final class ChunkResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var sources: [SecureRandomSource]
+    private(set) var draws: [[Int64]]
+
+    init(sources: [SecureRandomSource]) {
+        self.sources = sources
+        self.draws = Array(repeating: [], count: sources.count)
+    }
+
+    func source(_ chunk: Int) -> SecureRandomSource {
+        lock.lock()
+        defer { lock.unlock() }
+        return sources[chunk]
+    }
+
+    func store(_ chunk: Int, draws values: [Int64], source: SecureRandomSource) {
+        lock.lock()
+        defer { lock.unlock() }
+        draws[chunk] = values
+        sources[chunk] = source
     }
 }

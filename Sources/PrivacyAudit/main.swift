@@ -6,6 +6,7 @@ let usage = """
 
     Commands:
       epsilon    Compute the privacy loss of Poisson-subsampled noisy steps.
+    \(auditUsage)
 
     Options of epsilon:
     \(EpsilonCommand.optionsHelp)
@@ -16,6 +17,9 @@ runTool(name: "privacy-audit", usage: usage, exitStatus: EpsilonCommand.exitStat
     case "epsilon":
         try EpsilonCommand.run(Array(words.dropFirst()))
     default:
-        throw UsageError("unknown command '\(words[0])'; the commands are: epsilon")
+        var arguments = try Arguments(Array(words.dropFirst()))
+        if try runAuditCommand(words[0], &arguments) { return }
+        throw UsageError(
+            "unknown command '\(words[0])'; the commands are: epsilon, summary, entries, verify, cross-check, export, report")
     }
 }

@@ -12,18 +12,23 @@ let usage = """
                              by tissue source site (default 5) and write one
                              folder of input files per hospital under --output.
     \(csrUsage)
+    \(privateTrainUsage)
+    \(relevanceUsage)
     \(joinUsage)
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
     let command = words[0]
-    var arguments = try Arguments(Array(words.dropFirst()))
+    var arguments = try Arguments(Array(words.dropFirst()), flagNames: ["dp"])
     switch command {
     case "inspect": try InspectCommand.run(&arguments)
     case "partition": try PartitionCommand.run(&arguments)
     case "csr": try runCSRCommand(&arguments)
+    case "train" where words.contains("--dp"): try PrivateTrainCommand.run(&arguments)
     case "join": try runJoinCommand(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
+    case "bench-private": try BenchPrivateCommand.run(&arguments)
+    case "relevance": try RelevanceCommand.run(&arguments)
     default: throw UsageError("unknown command '\(command)'; run site-agent --help to list the commands")
     }
 }

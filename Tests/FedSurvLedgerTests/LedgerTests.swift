@@ -200,3 +200,119 @@ func makeLedger(path: String = temporaryLedgerPath(), releases: [Double] = [0.5,
         }
     }
 }
+
+/// A coordinator-style ledger: entries of two sites interleaved in one chain.
+@Suite struct MultiSiteLedgerTests {
+    /// Appends site-a 0.5, site-b 1.0, site-a 0.25, site-b 2.0 in that order.
+    func makeTwoSiteLedger() throws -> Ledger {
+        let ledger = try Ledger(path: temporaryLedgerPath(), delta: 1e-5, accountant: SummingAccountant())
+        let releases: [(site: String, epsilon: Double)] = [
+            ("site-a", 0.5), ("site-b", 1.0), ("site-a", 0.25), ("site-b", 2.0),
+        ]
+        for (index, release) in releases.enumerated() {
+            try ledger.append(
+                site: release.site, round: index / 2 + 1, releaseID: "r\(index + 1)", mechanism: "laplace",
+                parameters: "{\"epsilon\": \(release.epsilon)}", updateSHA256: SHA256.hex("update \(index)"), cap: 10)
+        }
+        return ledger
+    }
+
+    @Test("totals run per site")
+    func perSiteTotals() throws {
+        let entries = try makeTwoSiteLedger().entries()
+        #expect(entries.map(\.totalEpsilon) == [0.5, 1.0, 0.75, 3.0])
+        #expect(entries.map(\.totalEpsilonPure) == [0.5, 1.0, 0.75, 3.0])
+    }
+
+    @Test("chain runs over all sites")
+    func chainAcrossSites() throws {
+        let entries = try makeTwoSiteLedger().entries()
+        #expect(entries.map(\.sequence) == [1, 2, 3, 4])
+        #expect(entries[1].previousHash == entries[0].entryHash)
+        #expect(entries[2].previousHash == entries[1].entryHash)
+        #expect(verifyLedger(entries, delta: 1e-5, accountant: SummingAccountant()) == nil)
+    }
+
+    @Test("total of one site")
+    func siteTotal() throws {
+        let ledger = try makeTwoSiteLedger()
+        #expect(try ledger.totalEpsilon(site: "site-a") == 0.75)
+        #expect(try ledger.totalEpsilon(site: "site-b") == 3.0)
+        #expect(try ledger.totalEpsilon(site: "site-c") == 0)
+        #expect(try ledger.sites() == ["site-a", "site-b"])
+    }
+
+    @Test("total without a site is rejected")
+    func totalNeedsSite() throws {
+        let ledger = try makeTwoSiteLedger()
+        var message = ""
+        do {
+            _ = try ledger.totalEpsilon()
+        } catch let error as LedgerError {
+            message = error.description
+        }
+        #expect(message.contains("2 sites (site-a, site-b)"))
+        #expect(throws: LedgerError.self) {
+            try ledger.projectedTotal(mechanism: "laplace", parameters: "{\"epsilon\": 1}")
+        }
+    }
+
+    @Test("projected total of one site")
+    func projectedSiteTotal() throws {
+        let ledger = try makeTwoSiteLedger()
+        let projected = try ledger.projectedTotal(site: "site-a", mechanism: "laplace", parameters: "{\"epsilon\": 1}")
+        #expect(projected == 1.75)
+    }
+
+    @Test("cap is checked against the site's own total")
+    func perSiteCap() throws {
+        let ledger = try makeTwoSiteLedger()
+        // site-a has spent 0.75 and site-b 3.0, so a cap of 1 passes for site-a only.
+        let entry = try ledger.append(
+            site: "site-a", round: 3, releaseID: "r5", mechanism: "laplace", parameters: "{\"epsilon\": 0.25}",
+            updateSHA256: SHA256.hex("update 5"), cap: 1)
+        #expect(entry.totalEpsilon == 1.0)
+        #expect(throws: LedgerError.self) {
+            try ledger.append(
+                site: "site-b", round: 3, releaseID: "r6", mechanism: "laplace", parameters: "{\"epsilon\": 0.25}",
+                updateSHA256: SHA256.hex("update 6"), cap: 1)
+        }
+    }
+
+    @Test("whole-file total in a site entry is detected")
+    func wholeFileTotalDetected() throws {
+        var entries = try makeTwoSiteLedger().entries()
+        // An entry whose total composes every entry in the file instead of its site's.
+        entries[3].totalEpsilon = 3.75
+        entries[3].totalEpsilonPure = 3.75
+        entries[3].entryHash = entries[3].computedHash
+        let violation = verifyLedger(entries, delta: 1e-5, accountant: SummingAccountant())
+        #expect(violation == .epsilonMismatch(sequence: 4, field: "total epsilon", recorded: 3.75, derived: 3.0))
+    }
+
+    @Test("pure total is per site")
+    func pureTotalPerSite() throws {
+        let ledger = try Ledger(path: temporaryLedgerPath(), delta: 1e-5, accountant: NoPureForGaussian())
+        try ledger.append(
+            site: "site-a", round: 1, releaseID: "r1", mechanism: "gaussian", parameters: "{\"epsilon\": 0.5}",
+            updateSHA256: SHA256.hex("1"), cap: nil)
+        let entry = try ledger.append(
+            site: "site-b", round: 1, releaseID: "r2", mechanism: "laplace", parameters: "{\"epsilon\": 0.5}",
+            updateSHA256: SHA256.hex("2"), cap: nil)
+        // site-a's Gaussian entry has no pure epsilon; site-b's pure total must not inherit that.
+        #expect(entry.totalEpsilonPure == 0.5)
+        #expect(verifyLedger(try ledger.entries(), delta: 1e-5, accountant: NoPureForGaussian()) == nil)
+    }
+}
+
+/// `SummingAccountant`, except that Gaussian releases have no pure epsilon.
+struct NoPureForGaussian: LedgerAccountant {
+    func epsilon(mechanism: String, parameters: String, delta: Double) throws -> ReleaseEpsilon {
+        let release = try SummingAccountant().epsilon(mechanism: mechanism, parameters: parameters, delta: delta)
+        return ReleaseEpsilon(pure: mechanism == "gaussian" ? nil : release.pure, epsilon: release.epsilon)
+    }
+
+    func totalEpsilon(of releases: [(mechanism: String, parameters: String)], delta: Double) throws -> Double {
+        try SummingAccountant().totalEpsilon(of: releases, delta: delta)
+    }
+}

@@ -1,1 +1,0 @@
-// The FedSurvAudit module; see Package.swift for what it holds.
