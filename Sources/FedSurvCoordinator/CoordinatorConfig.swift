@@ -66,7 +66,8 @@ public struct CoordinatorConfig: Sendable {
         public var hiddenSizes: [String: [Int]]
         public var dimension: Int
         public var heads: Int
-        public var outputSize: Int
+        /// Discrete-time intervals fitted on the reference data; 0 builds a Cox model with one output.
+        public var intervals: Int
         public var seed: UInt64
         /// The initial global model file that `coordinator init-model` writes and `serve` loads.
         public var initial: String
@@ -281,7 +282,7 @@ public struct CoordinatorConfig: Sendable {
 
     private static func parseModel(_ table: TOMLSection, resolve: (String) -> String) throws -> Model {
         try table.rejectUnknownKeys(allowed: [
-            "modalities", "mrna_hidden", "mirna_hidden", "cnv_hidden", "dimension", "heads", "output_size", "seed",
+            "modalities", "mrna_hidden", "mirna_hidden", "cnv_hidden", "dimension", "heads", "intervals", "seed",
             "initial",
         ])
         let modalities = try table.stringArray("modalities", default: ["clinical", "mirna", "cnv"])
@@ -309,12 +310,12 @@ public struct CoordinatorConfig: Sendable {
         guard dimension >= 1, heads >= 1, dimension % heads == 0 else {
             throw table.invalidValue("heads", "must divide dimension (\(dimension))")
         }
-        let outputSize = try table.int("output_size", default: 1)
-        guard outputSize >= 1 else { throw table.invalidValue("output_size", "must be at least 1") }
+        let intervals = try table.int("intervals", default: 10)
+        guard (0...100).contains(intervals) else { throw table.invalidValue("intervals", "must be 0 to 100") }
         let seed = try table.int("seed", default: 1)
         guard seed >= 0 else { throw table.invalidValue("seed", "must be non-negative") }
         return Model(
-            modalities: modalities, hiddenSizes: hidden, dimension: dimension, heads: heads, outputSize: outputSize,
+            modalities: modalities, hiddenSizes: hidden, dimension: dimension, heads: heads, intervals: intervals,
             seed: UInt64(seed), initial: resolve(try table.required("initial", table.string)))
     }
 }

@@ -20,10 +20,10 @@ final class GlobalModelEvaluator: @unchecked Sendable {
         self.cohort = cohort
     }
 
-    /// Computes the C-index of the model's risk (output column 0) on every patient of the folder.
+    /// Computes the C-index of the model's risk on every patient of the folder.
     ///
-    /// - Throws: `CoordinatorError.badRequest` for a model without preprocessing or with a
-    ///   multi-column output, or the data and model errors of loading.
+    /// - Throws: `CoordinatorError.badRequest` for a model without preprocessing, or a
+    ///   discrete-time model without breaks; the data and model errors of loading.
     func cIndex(of state: SafeTensors) throws -> Double {
         guard let json = state.metadata[FederationMetadataKey.preprocessing] else {
             throw CoordinatorError.badRequest(
@@ -41,13 +41,22 @@ final class GlobalModelEvaluator: @unchecked Sendable {
         }
 
         let model = try BilayerAttentionModel.load(state, source: "global model")
-        // NOTE: a discrete-time model (output_size > 1) needs a risk summary such as the
-        // expected survival time; only the Cox risk of one output column is evaluated here.
-        guard model.config.outputSize == 1 else {
-            throw CoordinatorError.badRequest("evaluation supports output_size 1 (a Cox risk) only")
-        }
         let output = model.predict(ModelInput(dataset: dataset, config: model.config))
-        let risks = output.storage.map(Double.init)
+        let logits = output.storage.map(Double.init)
+
+        // A Cox model outputs the risk; a discrete-time model's risk is minus its restricted mean survival time.
+        let risks: [Double]
+        if model.config.outputSize == 1 {
+            risks = logits
+        } else {
+            guard let json = state.metadata[GlobalModelMetadata.discreteBreaks],
+                let breaks = try? JSONDecoder().decode([Double].self, from: Data(json.utf8))
+            else {
+                throw CoordinatorError.badRequest(
+                    "the global model has \(model.config.outputSize) outputs but no \(GlobalModelMetadata.discreteBreaks) metadata")
+            }
+            risks = try DiscreteTimeSurvival(breaks: breaks).riskScores(logits: logits)
+        }
         return try SurvivalMetrics.harrellConcordance(risks: risks, times: dataset.time, events: dataset.event).index
     }
 }

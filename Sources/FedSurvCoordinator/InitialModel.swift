@@ -36,7 +36,15 @@ public enum InitialModel {
         let preprocessing = try Preprocessing.fit(cohort: cohort, trainingRows: rows)
         let dataset = try preprocessing.apply(cohort: cohort, rows: rows)
 
-        // 2) The architecture from [model], sized by the transformed reference data.
+        // 2) Discrete-time breaks at event-time quantiles of the reference data, which the
+        //    private trainer's per-example loss needs; none for a Cox model.
+        let survival: DiscreteTimeSurvival? =
+            config.model.intervals > 0
+            ? try DiscreteTimeSurvival.quantileBreaks(
+                times: dataset.time, events: dataset.event, intervalCount: config.model.intervals)
+            : nil
+
+        // 3) The architecture from [model], sized by the transformed reference data.
         let modalities = try ModelConfig.Modality.parseList(config.model.modalities.joined(separator: ","))
         var hidden: [ModelConfig.Modality: [Int]] = [:]
         for (name, sizes) in config.model.hiddenSizes {
@@ -44,16 +52,20 @@ public enum InitialModel {
         }
         var modelConfig = try ModelConfig.matching(
             dataset, modalities: modalities, hiddenSizes: hidden, normalization: .layer,
-            outputSize: config.model.outputSize)
+            outputSize: survival?.intervalCount ?? 1)
         modelConfig.dimension = config.model.dimension
         modelConfig.heads = config.model.heads
         try modelConfig.validate()
 
-        // 3) Seeded weights, with the preprocessing in the file's metadata.
+        // 4) Seeded weights, with the preprocessing and breaks in the file's metadata.
         let model = try BilayerAttentionModel(config: modelConfig, seed: config.model.seed)
         var state = model.stateTensors()
         state.metadata[FederationMetadataKey.preprocessing] = String(decoding: try preprocessing.jsonData(), as: UTF8.self)
         state.metadata[FederationMetadataKey.modelRound] = "0"
+        if let survival {
+            state.metadata[GlobalModelMetadata.discreteBreaks] = String(
+                decoding: try JSONEncoder().encode(survival.breaks), as: UTF8.self)
+        }
         try state.write(to: URL(fileURLWithPath: config.model.initial))
         return Summary(parameterCount: model.parameterCount, patients: cohort.count)
     }
