@@ -7,12 +7,19 @@ let usage = """
 
     Commands:
     \(caUsage)
+    \(federationUsage)
     """
 
 runTool(name: "coordinator", usage: usage) { words in
     switch words[0] {
     case "ca":
         try runCACommand(Array(words.dropFirst()))
+    case "serve":
+        try runServeCommand(Array(words.dropFirst()))
+    case "status":
+        try runStatusCommand(Array(words.dropFirst()))
+    case "init-model":
+        try runInitModelCommand(Array(words.dropFirst()))
     default:
         throw UsageError("unknown command '\(words[0])'; run coordinator --help for the list")
     }

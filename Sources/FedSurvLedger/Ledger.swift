@@ -75,6 +75,29 @@ public final class Ledger {
         }
     }
 
+    /// Opens or creates the ledger tables on a connection the caller owns, accounting at `delta`.
+    ///
+    /// The coordinator keeps its ledger in its state database, so that
+    /// `append` called inside the caller's open transaction runs in a
+    /// savepoint and commits or rolls back with it (see `SQLiteDatabase.transaction`).
+    ///
+    /// - Throws: `LedgerError.deltaMismatch` when the tables were created with another delta.
+    public init(database: SQLiteDatabase, delta: Double, accountant: any LedgerAccountant) throws {
+        guard delta > 0, delta < 1, delta.isFinite else { throw LedgerError.invalidDelta(delta) }
+        self.database = database
+        self.accountant = accountant
+        self.delta = delta
+        try database.execute(Self.schema)
+        let stored = try database.query("SELECT value FROM ledger_meta WHERE key = 'delta'")
+        if let text = stored.first?.first?.string, let storedDelta = Double(text) {
+            guard storedDelta == delta else {
+                throw LedgerError.deltaMismatch(path: database.path, ledgerDelta: storedDelta, requested: delta)
+            }
+        } else {
+            try database.query("INSERT INTO ledger_meta (key, value) VALUES ('delta', ?)", [.text("\(delta)")])
+        }
+    }
+
     /// Opens an existing ledger for reading and verification, taking delta from the file.
     public init(readingPath path: String, accountant: any LedgerAccountant) throws {
         self.database = try SQLiteDatabase(readOnlyPath: path)

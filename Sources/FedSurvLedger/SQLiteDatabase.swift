@@ -122,8 +122,15 @@ public final class SQLiteDatabase {
     /// Runs `body` inside `BEGIN IMMEDIATE ... COMMIT`, rolling back when it throws.
     ///
     /// `BEGIN IMMEDIATE` takes the write lock at the start, so two writers cannot
-    /// both read the same chain head and then append after it.
+    /// both read the same chain head and then append after it. Inside a
+    /// transaction that is already open on this connection, `body` runs in a
+    /// savepoint instead, so its writes commit or roll back with the outer
+    /// transaction. The coordinator appends its ledger entries this way, in
+    /// the transaction that commits a round.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction {
+            return try savepoint(body)
+        }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -131,6 +138,24 @@ public final class SQLiteDatabase {
             return result
         } catch {
             try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// True while a transaction is open on this connection.
+    public var isInTransaction: Bool {
+        sqlite3_get_autocommit(handle) == 0
+    }
+
+    private func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT fedsurv_nested")
+        do {
+            let result = try body()
+            try execute("RELEASE fedsurv_nested")
+            return result
+        } catch {
+            try? execute("ROLLBACK TO fedsurv_nested")
+            try? execute("RELEASE fedsurv_nested")
             throw error
         }
     }

@@ -16,6 +16,7 @@ let usage = """
     \(evaluateUsage)
     \(privateTrainUsage)
     \(relevanceUsage)
+    \(joinUsage)
     """
 
 runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words in
@@ -26,6 +27,7 @@ runTool(name: "site-agent", usage: usage, exitStatus: exitStatus(for:)) { words 
     case "partition": try PartitionCommand.run(&arguments)
     case "csr": try runCSRCommand(&arguments)
     case "train" where words.contains("--dp"): try PrivateTrainCommand.run(&arguments)
+    case "join": try runJoinCommand(&arguments)
     case "bench-parse": try BenchParseCommand.run(&arguments)
     case "train": try TrainCommand.run(&arguments)
     case "evaluate": try EvaluateCommand.run(&arguments)

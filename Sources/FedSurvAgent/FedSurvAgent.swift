@@ -1,1 +1,0 @@
-// The FedSurvAgent module; see Package.swift for what it holds.

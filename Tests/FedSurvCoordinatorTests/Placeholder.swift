@@ -1,1 +1,0 @@
-// Tests of the coordinator service and the site agent.
