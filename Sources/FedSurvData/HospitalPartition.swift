@@ -38,6 +38,19 @@ public struct HospitalPartition: Sendable, Equatable {
         self.hospitalOfTissueSource = assignment
     }
 
+    /// Splits patients round-robin in cohort order: patient i goes to hospital i mod k.
+    ///
+    /// For cohorts that come almost entirely from one tissue source site (TCGA
+    /// ACC: 82 of 92 patients from `OR`), where whole-site assignment would
+    /// leave hospitals nearly empty.
+    public init(roundRobinOf count: Int, hospitals k: Int) {
+        precondition(k >= 1, "need at least one hospital, got \(k)")
+        var rows = [[Int]](repeating: [], count: k)
+        for row in 0..<count { rows[row % k].append(row) }
+        self.rows = rows
+        self.hospitalOfTissueSource = [:]
+    }
+
     /// Writes one folder per hospital (`site-1`, `site-2`, ...) under `directory`,
     /// in the input formats: `clinical.tsv` with the columns the reader uses,
     /// and `mrna.tsv`, `mirna.tsv`, `cnv.tsv` in Xena orientation holding every

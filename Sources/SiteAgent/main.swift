@@ -7,10 +7,12 @@ let usage = """
       inspect --data DIR     Print a cohort summary of the TCGA-style files in DIR:
                              clinical*.tsv (required) and mrna*, mirna*, cnv*
                              ending in .tsv or .tsv.gz (each optional).
-      partition --data DIR --sites K --output DIR
+      partition --data DIR --sites K --output DIR [--by tissue-source|patient]
                              Split the cohort in DIR into K simulated hospitals
-                             by tissue source site (default 5) and write one
-                             folder of input files per hospital under --output.
+                             (default 5) and write one folder of input files per
+                             hospital under --output. By default whole tissue source
+                             sites (barcode characters 6-7) go to one hospital;
+                             --by patient deals patients round-robin instead.
     \(csrUsage)
     \(trainUsage)
     \(evaluateUsage)
