@@ -16,7 +16,9 @@ struct ConfigurationTests {
         #expect(config.privacy.settings.mechanism == "gaussian")
         #expect(config.privacy.cap(of: "site-c") == 5.0)
         #expect(config.privacy.cap(of: "site-a") == 8.0)
-        #expect(config.model.hiddenSizes["cnv"] == [512, 256])
+        #expect(config.model.hiddenSizes["cnv"] == [32])
+        #expect(config.rounds.count == 24)
+        #expect(config.server.host == "127.0.0.1")
         #expect(config.server.maxBodyBytes == 64 << 20)
     }
 
@@ -25,6 +27,7 @@ struct ConfigurationTests {
         let config = try SiteConfig.load(path: "\(Self.repositoryRoot)/sites/\(site)/site.toml")
         #expect(config.name == site)
         #expect(config.shareEvaluation == false)
+        #expect(config.coordinatorURL == "https://127.0.0.1:8443")
     }
 
     @Test("unknown coordinator key names its line")
