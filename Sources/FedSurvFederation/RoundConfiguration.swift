@@ -112,9 +112,9 @@ public enum SiteSkipReason: Equatable, Sendable, CustomStringConvertible {
 /// 3) The rest are ordered least recently selected first (never selected
 ///    before all others), then by name, and the first `maxSites` are selected.
 ///
-/// NOTE: one epsilon cost applies to every site, and costs add up (basic
-/// composition). A site whose sampling rate gives it a different cost, or a
-/// ledger that composes more tightly, needs a per-candidate projected total.
+/// NOTE: one epsilon cost applies to every site. The coordinator passes each
+/// candidate's spent epsilon as its PLD-projected total minus that cost, so the
+/// sum check matches the ledger; a per-site cost would need a per-candidate total.
 struct SiteSelection: Equatable {
     var selected: [SiteCandidate] = []
     var skipped: [(site: String, reason: SiteSkipReason)] = []
