@@ -71,6 +71,9 @@ public struct CoordinatorConfig: Sendable {
         public var seed: UInt64
         /// The initial global model file that `coordinator init-model` writes and `serve` loads.
         public var initial: String
+        /// The public reference folder on which `serve` computes each global model's
+        /// relevance intervals (Gaussian rounds with `relevance_intervals` above 1).
+        public var referenceData: String? = nil
     }
 
     public var server: Server
@@ -283,7 +286,7 @@ public struct CoordinatorConfig: Sendable {
     private static func parseModel(_ table: TOMLSection, resolve: (String) -> String) throws -> Model {
         try table.rejectUnknownKeys(allowed: [
             "modalities", "mrna_hidden", "mirna_hidden", "cnv_hidden", "dimension", "heads", "intervals", "seed",
-            "initial",
+            "initial", "reference_data",
         ])
         let modalities = try table.stringArray("modalities", default: ["clinical", "mirna", "cnv"])
         let known: Set<String> = ["clinical", "mrna", "mirna", "cnv"]
@@ -316,6 +319,7 @@ public struct CoordinatorConfig: Sendable {
         guard seed >= 0 else { throw table.invalidValue("seed", "must be non-negative") }
         return Model(
             modalities: modalities, hiddenSizes: hidden, dimension: dimension, heads: heads, intervals: intervals,
-            seed: UInt64(seed), initial: resolve(try table.required("initial", table.string)))
+            seed: UInt64(seed), initial: resolve(try table.required("initial", table.string)),
+            referenceData: try table.string("reference_data").map(resolve))
     }
 }

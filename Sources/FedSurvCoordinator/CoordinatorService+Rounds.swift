@@ -239,6 +239,7 @@ extension CoordinatorService {
             for (name, values) in weights {
                 model.tensors[name] = SafeTensor(shape: global.tensors[name]!.shape, values: values)
             }
+            if let annotator { model = try annotator.annotate(model) }
             model.metadata[FederationMetadataKey.modelRound] = String(round)
             let body = [UInt8](model.encoded())
             let sha256 = SHA256.hex(body)

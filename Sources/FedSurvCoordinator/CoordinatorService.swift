@@ -30,6 +30,8 @@ public final class CoordinatorService: @unchecked Sendable {
     let lock = NSLock()
     /// Computes the test C-index of a global model, or nil when no evaluation data is configured.
     let evaluate: ((SafeTensors) throws -> Double)?
+    /// Adds relevance intervals from the public reference folder to every global model, when configured.
+    let annotator: RelevanceAnnotator?
 
     var machine: RoundStateMachine
     var strategy: any AggregationStrategy
@@ -74,6 +76,13 @@ public final class CoordinatorService: @unchecked Sendable {
         epsilonCost = try accountant.epsilon(
             mechanism: referenceRecord.mechanism, parameters: referenceParameters, delta: config.privacy.delta
         ).epsilon
+
+        let settings = config.privacy.settings
+        if let folder = config.model.referenceData, settings.mechanism == "gaussian", settings.relevanceIntervals > 1 {
+            annotator = RelevanceAnnotator(dataFolder: folder, intervals: settings.relevanceIntervals)
+        } else {
+            annotator = nil
+        }
 
         if let evaluate {
             self.evaluate = evaluate
@@ -135,7 +144,7 @@ public final class CoordinatorService: @unchecked Sendable {
                     throw CoordinatorError.missingFile(path: config.model.initial, purpose: "initial model")
                 }
                 let model = try SafeTensors(data: data, source: config.model.initial)
-                var tensors = model
+                var tensors = try annotator?.annotate(model) ?? model
                 tensors.metadata[FederationMetadataKey.modelRound] = "0"
                 let body = [UInt8](tensors.encoded())
                 try store.saveModel(round: 0, body: body, sha256: SHA256.hex(body), strategy: "initial", now: now)

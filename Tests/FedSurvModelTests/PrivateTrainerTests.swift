@@ -237,3 +237,34 @@ func makePrivateFixture(n: Int = 6, features: Int = 5, seed: UInt64 = 7) throws 
         #expect(trainer.featureIntervals[.mirna]?.count == 5)
     }
 }
+
+@Suite struct FederatedRelevanceTests {
+    @Test("adaptive round costs what the uniform round costs")
+    func adaptiveRoundCost() throws {
+        let uniform = LocalRoundTraining.record(
+            mechanism: .gaussian, clip: 1, stepEpsilon: nil, noiseMultiplier: 1.1, samplingRate: 0.05, steps: 25)
+        let adaptive = LocalRoundTraining.adaptiveRecord(
+            genomicModalities: [.mirna, .cnv], clip: 1, noiseMultiplier: 1.1, samplingRate: 0.05, steps: 25,
+            intervals: 4, relevanceRatio: 5)
+        #expect(adaptive.groups.map(\.name).prefix(3) == ["rest", "mirna.T1", "mirna.T2"])
+        #expect(adaptive.groups.count == 9)
+        let accountant = PLDLedgerAccountant()
+        let uniformEpsilon = try accountant.epsilon(
+            mechanism: uniform.mechanism, parameters: uniform.canonicalJSON(), delta: 1e-5).epsilon
+        let adaptiveEpsilon = try accountant.epsilon(
+            mechanism: adaptive.mechanism, parameters: adaptive.canonicalJSON(), delta: 1e-5).epsilon
+        #expect(abs(adaptiveEpsilon - uniformEpsilon) <= 1e-9 * uniformEpsilon, "\(adaptiveEpsilon) vs \(uniformEpsilon)")
+        // T1 and rest get the least noise, T4 the most.
+        #expect(adaptive.groups[1].noiseMultiplier! < adaptive.groups[4].noiseMultiplier!)
+    }
+
+    @Test("public intervals round-trip through metadata")
+    func intervalsRoundTrip() throws {
+        let fixture = try makePrivateFixture()
+        let intervals = try PublicRelevance.intervals(
+            model: fixture.model, reference: fixture.input, count: 2)
+        #expect(intervals[.mirna]?.count == 5)
+        #expect(intervals[.mirna]!.allSatisfy { (0..<2).contains($0) })
+        #expect(try PublicRelevance.decode(PublicRelevance.encode(intervals)) == intervals)
+    }
+}

@@ -82,6 +82,35 @@ public final class PrivateTrainer<Random: NoiseRandomSource> {
         }
     }
 
+    /// Prepares a run of one fixed release whose relevance intervals are already
+    /// known from public data (a federated round), so no relevance release is made.
+    ///
+    /// - Throws: `PrivateTrainingError` for an invalid plan or a batch-normalised model.
+    public init(
+        model: BilayerAttentionModel, input: ModelInput, times: [Double], events: [Bool],
+        survival: DiscreteTimeSurvival, plan: PrivateTrainingPlan, release: ReleaseRecord,
+        publicIntervals: [ModelConfig.Modality: [Int]], random: Random
+    ) throws {
+        try plan.validate()
+        guard model.config.normalization == .layer || model.config.modalities == [.clinical] else {
+            throw PrivateTrainingError.batchNormalization
+        }
+        self.model = model
+        self.plan = plan
+        self.survival = survival
+        self.random = random
+        self.input = input
+        self.times = times
+        self.events = events
+        self.optimizer = Adam(parameters: model.parameters, learningRate: plan.learningRate)
+        self.releases = [PlannedRelease(phase: "round", record: release)]
+        self.featureIntervals = publicIntervals
+        if random is SecureRandomSource {
+            let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            noiseSources = try (0..<cores).map { _ in try SecureRandomSource() }
+        }
+    }
+
     // MARK: - Planning
 
     static func genomicModalities(_ model: BilayerAttentionModel) -> [ModelConfig.Modality] {
