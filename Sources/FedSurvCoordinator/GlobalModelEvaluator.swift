@@ -10,35 +10,21 @@ import Foundation
 /// the model's metadata, which is the one every site applies. The transformed
 /// data is cached while that preprocessing stays the same.
 final class GlobalModelEvaluator: @unchecked Sendable {
-    let dataFolder: String
-    private var cohort: Cohort?
-    private var cached: (preprocessing: String, dataset: SurvivalDataset)?
+    let data: PreprocessedFolder
 
     /// Creates an evaluator that reads `dataFolder` at the first evaluation, unless `cohort` is already loaded from it.
     init(dataFolder: String, cohort: Cohort? = nil) {
-        self.dataFolder = dataFolder
-        self.cohort = cohort
+        data = PreprocessedFolder(dataFolder: dataFolder, cohort: cohort)
     }
+
+    var dataFolder: String { data.dataFolder }
 
     /// Computes the C-index of the model's risk on every patient of the folder.
     ///
     /// - Throws: `CoordinatorError.badRequest` for a model without preprocessing, or a
     ///   discrete-time model without breaks; the data and model errors of loading.
     func cIndex(of state: SafeTensors) throws -> Double {
-        guard let json = state.metadata[FederationMetadataKey.preprocessing] else {
-            throw CoordinatorError.badRequest(
-                "the global model has no \(FederationMetadataKey.preprocessing) metadata; create it with coordinator init-model")
-        }
-        let dataset: SurvivalDataset
-        if let cached, cached.preprocessing == json {
-            dataset = cached.dataset
-        } else {
-            let cohort = try self.cohort ?? Cohort.load(directory: dataFolder)
-            self.cohort = cohort
-            let preprocessing = try Preprocessing.load(jsonData: Data(json.utf8))
-            dataset = try preprocessing.apply(cohort: cohort, rows: Array(0..<cohort.count))
-            cached = (json, dataset)
-        }
+        let dataset = try data.dataset(for: state)
 
         let model = try BilayerAttentionModel.load(state, source: "global model")
         let output = model.predict(ModelInput(dataset: dataset, config: model.config))
@@ -68,37 +54,55 @@ final class GlobalModelEvaluator: @unchecked Sendable {
 /// split their Gaussian noise by relevance without spending budget on it: the
 /// model and the reference data are public.
 final class RelevanceAnnotator: @unchecked Sendable {
-    let dataFolder: String
+    let data: PreprocessedFolder
     let intervals: Int
-    private var cohort: Cohort?
-    private var cached: (preprocessing: String, dataset: SurvivalDataset)?
 
     init(dataFolder: String, intervals: Int) {
-        self.dataFolder = dataFolder
+        data = PreprocessedFolder(dataFolder: dataFolder)
         self.intervals = intervals
     }
 
     /// Returns `state` with the relevance intervals of its model in the metadata.
     func annotate(_ state: SafeTensors) throws -> SafeTensors {
-        guard let json = state.metadata[FederationMetadataKey.preprocessing] else {
-            throw CoordinatorError.badRequest(
-                "the global model has no \(FederationMetadataKey.preprocessing) metadata; create it with coordinator init-model")
-        }
-        let dataset: SurvivalDataset
-        if let cached, cached.preprocessing == json {
-            dataset = cached.dataset
-        } else {
-            let cohort = try self.cohort ?? Cohort.load(directory: dataFolder)
-            self.cohort = cohort
-            let preprocessing = try Preprocessing.load(jsonData: Data(json.utf8))
-            dataset = try preprocessing.apply(cohort: cohort, rows: Array(0..<cohort.count))
-            cached = (json, dataset)
-        }
+        let dataset = try data.dataset(for: state)
         let model = try BilayerAttentionModel.load(state, source: "global model")
         let assigned = try PublicRelevance.intervals(
             model: model, reference: ModelInput(dataset: dataset, config: model.config), count: intervals)
         var annotated = state
         annotated.metadata[GlobalModelMetadata.relevanceIntervals] = try PublicRelevance.encode(assigned)
         return annotated
+    }
+}
+
+/// A data folder the coordinator holds, transformed with a global model's preprocessing.
+///
+/// The folder is read once; the transformed data is cached while the
+/// preprocessing in the model's metadata stays the same.
+final class PreprocessedFolder: @unchecked Sendable {
+    let dataFolder: String
+    private var cohort: Cohort?
+    private var cached: (preprocessing: String, dataset: SurvivalDataset)?
+
+    init(dataFolder: String, cohort: Cohort? = nil) {
+        self.dataFolder = dataFolder
+        self.cohort = cohort
+    }
+
+    /// Returns every patient of the folder, preprocessed as `state`'s metadata says.
+    ///
+    /// - Throws: `CoordinatorError.badRequest` for a model without preprocessing; data errors of loading.
+    func dataset(for state: SafeTensors) throws -> SurvivalDataset {
+        guard let json = state.metadata[FederationMetadataKey.preprocessing] else {
+            throw CoordinatorError.badRequest(
+                "the global model has no \(FederationMetadataKey.preprocessing) metadata; create it with coordinator init-model")
+        }
+        if let cached, cached.preprocessing == json { return cached.dataset }
+
+        let cohort = try self.cohort ?? Cohort.load(directory: dataFolder)
+        self.cohort = cohort
+        let preprocessing = try Preprocessing.load(jsonData: Data(json.utf8))
+        let dataset = try preprocessing.apply(cohort: cohort, rows: Array(0..<cohort.count))
+        cached = (json, dataset)
+        return dataset
     }
 }

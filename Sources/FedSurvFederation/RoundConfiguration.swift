@@ -114,7 +114,7 @@ public enum SiteSkipReason: Equatable, Sendable, CustomStringConvertible {
 ///
 /// NOTE: one epsilon cost applies to every site. The coordinator passes each
 /// candidate's spent epsilon as its PLD-projected total minus that cost, so the
-/// sum check matches the ledger; a per-site cost would need a per-candidate total.
+/// sum check matches the ledger. A per-site cost would need a per-candidate total.
 struct SiteSelection: Equatable {
     var selected: [SiteCandidate] = []
     var skipped: [(site: String, reason: SiteSkipReason)] = []

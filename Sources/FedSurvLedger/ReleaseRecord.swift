@@ -23,8 +23,8 @@ public struct ReleaseRecord: Codable, Sendable, Equatable {
             case granularityExponent = "granularity_exponent"
         }
 
-        /// Decodes a group; `kind` may be left out when exactly one of `epsilon` and
-        /// `noise_multiplier` is given, and `granularity_exponent` defaults to 0
+        /// Decodes a group. `kind` may be left out when exactly one of `epsilon` and
+        /// `noise_multiplier` is given. `granularity_exponent` defaults to 0,
         /// because accounting does not depend on the grid.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -123,7 +123,7 @@ public final class PLDLedgerAccountant: LedgerAccountant, @unchecked Sendable {
         let record = try ReleaseRecord.parse(parameters)
         guard record.mechanism == mechanism else {
             throw PrivacyError.inconsistentParameters(
-                "the entry says mechanism \(mechanism) but its groups make it \(record.mechanism)")
+                "the entry records mechanism \(mechanism) but its groups are \(record.mechanism); the entry is inconsistent")
         }
         let accountant = try pld(record)
         let pure: Double? =

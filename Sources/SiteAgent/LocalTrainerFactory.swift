@@ -24,9 +24,9 @@ enum LocalTrainerError: Error, CustomStringConvertible {
 ///
 /// The announced settings become the trainer's plan: mechanism, clip, step
 /// epsilon or noise multiplier, sampling rate, steps, learning rate and the
-/// relevance intervals and ratio. `plan` returns the uniform record: for the
-/// Gaussian rounds that use relevance groups, the group multipliers keep the
-/// effective multiplier, so the cap check sees the same epsilon.
+/// relevance intervals and ratio. `plan` returns the uniform record. In Gaussian
+/// rounds with relevance groups the group multipliers keep the effective
+/// multiplier, so the cap check derives the same epsilon from either record.
 final class PrivateRoundTrainer: LocalTrainer {
     let training: LocalRoundTraining
 

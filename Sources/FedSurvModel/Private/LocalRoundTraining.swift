@@ -20,9 +20,9 @@ public enum GlobalModelMetadata {
 public enum PublicRelevance {
     /// Cuts each genomic modality's features into `count` intervals by mean LRP relevance.
     ///
-    /// Each patient's absolute input relevance is normalised to sum 1 (patients
-    /// without the modality are left out), the per-feature means are cut into
-    /// equal-width intervals, and interval 0 holds the highest means. Because
+    /// Each patient's absolute input relevance is normalised to sum 1, leaving out
+    /// patients without the modality. The per-feature means are cut into
+    /// equal-width intervals, and interval 0 contains the highest means. Because
     /// the model and the data are public, the result costs no privacy.
     public static func intervals(
         model: BilayerAttentionModel, reference: ModelInput, count: Int
@@ -69,10 +69,10 @@ public enum PublicRelevance {
 
 /// One site's private training for one federated round.
 ///
-/// The site applies the preprocessing shipped in the global model (fitted by
-/// the coordinator on data the consortium treats as public), trains
-/// `steps` noisy steps from the global weights with one group holding every
-/// parameter, and returns the noised delta `local - global`. Only the delta
+/// The site applies the preprocessing shipped in the global model, which the
+/// coordinator fitted on data the consortium treats as public. It trains
+/// `steps` noisy steps from the global weights and returns the noised delta
+/// `local - global`. Only the delta
 /// and its release record leave the site; the delta is a function of the
 /// noised gradients and the public global weights, so it costs nothing beyond
 /// the recorded release.

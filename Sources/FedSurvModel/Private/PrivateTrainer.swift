@@ -54,41 +54,33 @@ public final class PrivateTrainer<Random: NoiseRandomSource> {
     /// Prepares a run and fixes its releases.
     ///
     /// - Throws: `PrivateTrainingError` for an invalid plan or a batch-normalised model.
-    public init(
+    public convenience init(
         model: BilayerAttentionModel, input: ModelInput, times: [Double], events: [Bool],
         survival: DiscreteTimeSurvival, plan: PrivateTrainingPlan, random: Random
     ) throws {
-        try plan.validate()
-        guard model.config.normalization == .layer || model.config.modalities == [.clinical] else {
-            throw PrivateTrainingError.batchNormalization
-        }
-        self.model = model
-        self.plan = plan
-        self.survival = survival
-        self.random = random
-        self.input = input
-        self.times = times
-        self.events = events
-        self.optimizer = Adam(parameters: model.parameters, learningRate: plan.learningRate)
-        var generator = random
-        self.releases = Self.planReleases(model: model, plan: plan, using: &generator)
-        self.random = generator
-        if random is SecureRandomSource {
-            let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-            noiseSources = try (0..<cores).map { _ in try SecureRandomSource() }
-        }
-        guard releases.allSatisfy({ $0.record.groups.count >= 1 }) else {
-            throw PrivateTrainingError.invalidPlan(field: "allocation", reason: "produced a release without groups")
-        }
+        try self.init(
+            model: model, input: input, times: times, events: events, survival: survival, plan: plan,
+            fixedRelease: nil, publicIntervals: [:], random: random)
     }
 
     /// Prepares a run of one fixed release whose relevance intervals are already
     /// known from public data (a federated round), so no relevance release is made.
     ///
     /// - Throws: `PrivateTrainingError` for an invalid plan or a batch-normalised model.
-    public init(
+    public convenience init(
         model: BilayerAttentionModel, input: ModelInput, times: [Double], events: [Bool],
         survival: DiscreteTimeSurvival, plan: PrivateTrainingPlan, release: ReleaseRecord,
+        publicIntervals: [ModelConfig.Modality: [Int]], random: Random
+    ) throws {
+        try self.init(
+            model: model, input: input, times: times, events: events, survival: survival, plan: plan,
+            fixedRelease: release, publicIntervals: publicIntervals, random: random)
+    }
+
+    /// Validates the plan, then takes `fixedRelease` as the run's only release or plans the releases from `plan`.
+    private init(
+        model: BilayerAttentionModel, input: ModelInput, times: [Double], events: [Bool],
+        survival: DiscreteTimeSurvival, plan: PrivateTrainingPlan, fixedRelease: ReleaseRecord?,
         publicIntervals: [ModelConfig.Modality: [Int]], random: Random
     ) throws {
         try plan.validate()
@@ -98,13 +90,23 @@ public final class PrivateTrainer<Random: NoiseRandomSource> {
         self.model = model
         self.plan = plan
         self.survival = survival
-        self.random = random
         self.input = input
         self.times = times
         self.events = events
         self.optimizer = Adam(parameters: model.parameters, learningRate: plan.learningRate)
-        self.releases = [PlannedRelease(phase: "round", record: release)]
         self.featureIntervals = publicIntervals
+
+        var generator = random
+        if let fixedRelease {
+            self.releases = [PlannedRelease(phase: "round", record: fixedRelease)]
+        } else {
+            self.releases = Self.planReleases(model: model, plan: plan, using: &generator)
+        }
+        self.random = generator
+        guard releases.allSatisfy({ $0.record.groups.count >= 1 }) else {
+            throw PrivateTrainingError.invalidPlan(field: "allocation", reason: "produced a release without groups")
+        }
+
         if random is SecureRandomSource {
             let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
             noiseSources = try (0..<cores).map { _ in try SecureRandomSource() }
